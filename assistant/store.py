@@ -1,0 +1,145 @@
+"""The index on disk (or in a Chroma server): the active Chroma collection, the BM25 index
+beside it, and the manifest that says which build is live.
+
+A build never writes into the live collection: it writes a new one and then replaces the
+manifest in one atomic rename, so readers always see one complete build.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import chromadb
+import Stemmer
+from pydantic import BaseModel
+
+from assistant import config
+
+MANIFEST = "manifest.json"
+COLLECTION_PREFIX = "chunks-"
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_STEMMER = Stemmer.Stemmer("english")
+
+
+class IndexMissing(RuntimeError):
+    """There is no usable index yet; the message says how to build one."""
+
+
+class SourceRecord(BaseModel):
+    source_file: str
+    sha256: str
+    doc_id: str
+    kind: str
+    chunks: int
+
+
+class Manifest(BaseModel):
+    """What was built from what, with which model: the basis of incremental rebuilds."""
+
+    collection: str
+    bm25_dir: str
+    model: str
+    pipeline: str
+    built_at: str
+    chunks: int
+    inputs: dict[str, str]
+    sources: list[SourceRecord]
+    skipped: list[str] = []
+
+
+def client(index_dir: Path | None = None) -> Any:
+    """A Chroma client: a server when CHROMA_HOST is set, else the folder under the index dir."""
+    server = config.chroma_server()
+    if server:
+        host, port = server
+        try:
+            return chromadb.HttpClient(host=host, port=port)
+        except Exception as exc:
+            raise IndexMissing(
+                f"cannot reach the Chroma server at {host}:{port}: start it "
+                "or unset CHROMA_HOST to use the index on disk"
+            ) from exc
+    folder = (index_dir or config.index_dir()) / "chroma"
+    folder.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(folder))
+
+
+def read_manifest(index_dir: Path | None = None) -> Manifest | None:
+    path = (index_dir or config.index_dir()) / MANIFEST
+    if not path.exists():
+        return None
+    return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def write_manifest(manifest: Manifest, index_dir: Path | None = None) -> None:
+    """Atomic: a reader sees the old manifest or the new one, never half of one."""
+    folder = index_dir or config.index_dir()
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def bm25_tokenize(texts: list[str]) -> Any:
+    """English words stemmed; Chinese runs as overlapping character pairs, which need no
+    dictionary and match the way people write the same words in a question."""
+
+    def pairs(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return " ".join(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
+
+    spaced = [_CJK_RUN.sub(lambda m: f" {pairs(m)} ", text) for text in texts]
+    return bm25s.tokenize(
+        spaced,
+        stopwords="en",
+        stemmer=_STEMMER.stemWords,
+        token_pattern=r"(?u)\b\w+\b",
+        show_progress=False,
+    )
+
+
+def save_bm25(texts: list[str], ids: list[str], folder: Path) -> None:
+    retriever = bm25s.BM25()
+    retriever.index(bm25_tokenize(texts), show_progress=False)
+    retriever.save(str(folder), show_progress=False)
+    (folder / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
+
+
+def load_bm25(folder: Path) -> tuple[bm25s.BM25, list[str]]:
+    retriever = bm25s.BM25.load(str(folder), show_progress=False)
+    ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+    return retriever, ids
+
+
+class Index:
+    """The live build, opened once per process: collection, BM25 and every chunk's text."""
+
+    def __init__(self, index_dir: Path | None = None) -> None:
+        from assistant.ingest.embed import ChromaEmbedding
+
+        self.dir = index_dir or config.index_dir()
+        manifest = read_manifest(self.dir)
+        if manifest is None:
+            raise IndexMissing(
+                f"no index in {self.dir}: build it with `python -m assistant index`"
+            )
+        self.manifest = manifest
+        try:
+            self.collection = client(self.dir).get_collection(
+                manifest.collection, embedding_function=ChromaEmbedding()
+            )
+        except IndexMissing:
+            raise
+        except Exception as exc:
+            raise IndexMissing(
+                f"the index in {self.dir} is incomplete ({exc}): rebuild it with "
+                "`python -m assistant index`"
+            ) from exc
+        self.bm25, self.bm25_ids = load_bm25(self.dir / manifest.bm25_dir)
+        stored = self.collection.get(include=["documents", "metadatas"])
+        self.texts: dict[str, str] = dict(zip(stored["ids"], stored["documents"], strict=True))
+        self.metadata: dict[str, dict[str, Any]] = dict(
+            zip(stored["ids"], stored["metadatas"], strict=True)
+        )
