@@ -22,6 +22,7 @@ MANIFEST = "manifest.json"
 COLLECTION_PREFIX = "chunks-"
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _STEMMER = Stemmer.Stemmer("english")
+_SETTINGS = chromadb.Settings(anonymized_telemetry=False)
 
 
 class IndexMissing(RuntimeError):
@@ -56,7 +57,7 @@ def client(index_dir: Path | None = None) -> Any:
     if server:
         host, port = server
         try:
-            return chromadb.HttpClient(host=host, port=port)
+            return chromadb.HttpClient(host=host, port=port, settings=_SETTINGS)
         except Exception as exc:
             raise IndexMissing(
                 f"cannot reach the Chroma server at {host}:{port}: start it "
@@ -64,7 +65,7 @@ def client(index_dir: Path | None = None) -> Any:
             ) from exc
     folder = (index_dir or config.index_dir()) / "chroma"
     folder.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(folder))
+    return chromadb.PersistentClient(path=str(folder), settings=_SETTINGS)
 
 
 def read_manifest(index_dir: Path | None = None) -> Manifest | None:
@@ -122,9 +123,7 @@ class Index:
         self.dir = index_dir or config.index_dir()
         manifest = read_manifest(self.dir)
         if manifest is None:
-            raise IndexMissing(
-                f"no index in {self.dir}: build it with `python -m assistant index`"
-            )
+            raise IndexMissing(f"no index in {self.dir}: build it with `python -m assistant index`")
         self.manifest = manifest
         try:
             self.collection = client(self.dir).get_collection(

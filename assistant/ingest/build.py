@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from tqdm import tqdm
 
 from assistant import config, store
 from assistant.ingest import chunk, documents, statutes
 from assistant.ingest.chunk import Chunk
-from assistant.ingest.embed import BATCH_SIZE, ChromaEmbedding, load_embedder, model_identity
+from assistant.ingest.embed import ChromaEmbedding, load_embedder, model_identity
 
 DOC_FOLDERS = ("explainers", "guidelines", "news", "help")
 PIPELINE_FILES = (chunk.__file__, documents.__file__, statutes.__file__, store.__file__)
@@ -110,9 +109,7 @@ def load_chunks(files: list[Path]) -> tuple[list[Chunk], list[store.SourceRecord
     return list(unique.values()), records, skipped
 
 
-def _old_embeddings(
-    client: Any, manifest: store.Manifest | None, ids: list[str]
-) -> dict[str, Any]:
+def _old_embeddings(client: Any, manifest: store.Manifest | None, ids: list[str]) -> dict[str, Any]:
     if manifest is None or manifest.model != model_identity():
         return {}
     try:
@@ -120,7 +117,9 @@ def _old_embeddings(
     except Exception:
         return {}
     found = old.get(ids=ids, include=["embeddings"])
-    return dict(zip(found["ids"], found["embeddings"], strict=True))
+    return {
+        cid: list(vector) for cid, vector in zip(found["ids"], found["embeddings"], strict=True)
+    }
 
 
 def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
@@ -181,12 +180,10 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         embedding_function=ChromaEmbedding(),
         metadata={"hnsw:space": "cosine", "model": model_identity()},
     )
-    embedder = load_embedder()
-    embedded = {}
-    for start in tqdm(range(0, len(fresh), BATCH_SIZE), desc="embedding", unit="batch"):
-        batch = fresh[start : start + BATCH_SIZE]
-        vectors = embedder.embed_documents([c.embed_text for c in batch])
-        embedded |= {c.id: v for c, v in zip(batch, vectors, strict=True)}
+    fresh_vectors = load_embedder().embed_documents(
+        [c.embed_text for c in fresh], progress=bool(fresh)
+    )
+    embedded = {c.id: v for c, v in zip(fresh, fresh_vectors, strict=True)}
     vectors = reused | embedded
     for start in range(0, len(chunks), 500):
         batch = chunks[start : start + 500]

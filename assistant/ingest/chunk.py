@@ -62,6 +62,9 @@ def _fitting(
 def chunk_statute(ordinance: Ordinance, count_tokens: TokenCounter, limit: int) -> list[Chunk]:
     """A section when it fits the model's input, else its subsections (or their paragraphs).
 
+    A repealed or omitted section has no text to quote and makes no chunk; its absence from the
+    index says nothing about the law.
+
     Every defined term is a chunk of its own as well, so a provision's definition can be brought
     in by retrieval even when the section holding it is long.
     """
@@ -85,13 +88,15 @@ def chunk_statute(ordinance: Ordinance, count_tokens: TokenCounter, limit: int) 
             "excerpt": ordinance.excerpt,
             "term": "",
         }
-        whole = count_tokens(f"{prefix} {section.text}") <= limit
-        if whole or not section.subsections:
+        if not section.text:
+            continue
+        parts = section.subsections or section.paragraphs
+        if count_tokens(f"{prefix} {section.text}") <= limit or not parts:
             units = [(section.cite, section.text, "section")]
         else:
             units = [
                 (unit.cite, unit.text, "subsection")
-                for unit in _fitting(section.subsections, prefix, count_tokens, limit)
+                for unit in _fitting(parts, prefix, count_tokens, limit)
             ]
         for cite, text, unit_type in units:
             meta = base | {"cite": cite, "unit": unit_type}

@@ -4,8 +4,8 @@ The front matter is the provenance a reader and an evaluator need to trust a doc
 came from, when, and which statute sections it relies on.
 """
 
-import hashlib
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Literal
 

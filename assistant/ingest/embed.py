@@ -52,6 +52,7 @@ class Embedder(Embeddings):
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()
+        transformers_logging.set_verbosity_error()
         model_dir = model_dir or _model_dir()
         weights = model_dir / "model.safetensors"
         if not weights.exists() or _sha256(weights) != WEIGHTS_SHA256:
@@ -64,9 +65,12 @@ class Embedder(Embeddings):
         """Word pieces the model reads, special tokens included: chunking is measured with this."""
         return len(self.model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+    def embed_documents(self, texts: list[str], progress: bool = False) -> list[list[float]]:
+        """One call for all texts: the model sorts them by length, so batches pad little."""
+        if not texts:
+            return []
         vectors = self.model.encode(
-            texts, batch_size=BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False
+            texts, batch_size=BATCH_SIZE, normalize_embeddings=True, show_progress_bar=progress
         )
         return vectors.tolist()
 
@@ -107,6 +111,7 @@ class ChromaEmbedding(EmbeddingFunction[Documents]):
         return "cosine"
 
 
+@cache
 def model_identity() -> str:
     """The identity recorded in the index manifest, computed without loading torch so that an
     up-to-date index is recognised in well under a second."""
