@@ -1,0 +1,167 @@
+"""Lookups over the index by citation, section, document and defined term.
+
+Legal expansion and the extractive answer ask for "the chunk of Cap. 200 s.159AAE(2)", "the lead
+of this explainer" or "the definitions that apply in Part XIIAA"; the index stores chunks by id
+only, so these tables are built once per opened index.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from assistant.store import Index, bm25_tokenize
+
+# The words that open an interpretation provision say how far its definitions reach.
+_SCOPE = re.compile(
+    r"^(?:\(\w+\)\s*)?(?:In this (?P<en>Ordinance|Part|Division|Subdivision|section)"
+    r"|在本(?P<zh>條例|部|分部|次分部|條)中)"
+)
+_LEVELS = {
+    "Ordinance": 0, "條例": 0,
+    "Part": 1, "部": 1,
+    "Division": 2, "分部": 2,
+    "Subdivision": 3, "次分部": 3,
+}  # fmt: skip
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A defined term and where its definition applies."""
+
+    term: str
+    chunk_id: str
+    section_cite: str
+    path: tuple[str, ...]
+    only_section: bool
+    pattern: re.Pattern[str]
+
+    def applies_to(self, metadata: dict[str, Any]) -> bool:
+        if self.only_section:
+            return metadata["section_cite"] == self.section_cite
+        return split_path(metadata)[: len(self.path)] == self.path
+
+
+def split_path(metadata: dict[str, Any]) -> tuple[str, ...]:
+    path = str(metadata.get("path") or "")
+    return tuple(part for part in path.split(" / ") if part)
+
+
+def cite_key(cite: str) -> tuple[tuple[int, int, str], ...]:
+    """Sorts s.2 before s.10 and (2) before (10): the order the law is printed in."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.findall(r"\d+|[A-Za-z]+", cite)
+    )
+
+
+def is_within(cite: str, outer: str) -> bool:
+    """True when cite is outer itself or one of its pinpoints: s.159AAE(2) is within s.159AAE,
+    s.159AAE is not within s.159AA."""
+    return cite == outer or cite.startswith(outer + "(")
+
+
+@dataclass
+class Catalog:
+    texts: dict[str, str]
+    metadata: dict[str, dict[str, Any]]
+    by_section: dict[str, list[str]]
+    by_doc: dict[str, list[str]]
+    terms: dict[str, list[Term]]
+
+    def lead(self, doc_id: str) -> str | None:
+        """The chunk id of a document's lead paragraph, the answer it gives in brief."""
+        ids = self.by_doc.get(doc_id, [])
+        return next((cid for cid in ids if self.metadata[cid].get("unit") == "lead"), None)
+
+    def chunks_for(self, cite: str, section_cite: str) -> list[str]:
+        """The chunks that hold a pinpoint: the chunk cited exactly, else the nearest enclosing
+        one, else every chunk inside it (a section cited whole but stored by subsection)."""
+        ids = self.by_section.get(section_cite, [])
+        exact = [cid for cid in ids if self.metadata[cid]["cite"] == cite]
+        if exact:
+            return exact
+        enclosing = [cid for cid in ids if is_within(cite, str(self.metadata[cid]["cite"]))]
+        if enclosing:
+            longest = max(len(str(self.metadata[cid]["cite"])) for cid in enclosing)
+            return [cid for cid in enclosing if len(str(self.metadata[cid]["cite"])) == longest]
+        return [cid for cid in ids if is_within(str(self.metadata[cid]["cite"]), cite)]
+
+
+@cache
+def catalog(index: Index) -> Catalog:
+    by_section: dict[str, list[str]] = defaultdict(list)
+    by_doc: dict[str, list[str]] = defaultdict(list)
+    for cid, meta in index.metadata.items():
+        by_section[str(meta["section_cite"])].append(cid)
+        by_doc[str(meta["doc_id"])].append(cid)
+
+    def order(cid: str) -> tuple[Any, ...]:
+        meta = index.metadata[cid]
+        return (meta.get("unit") == "definition", int(meta.get("ord", 0)), cite_key(meta["cite"]))
+
+    for ids in (*by_section.values(), *by_doc.values()):
+        ids.sort(key=order)
+    found = Catalog(index.texts, index.metadata, dict(by_section), dict(by_doc), {})
+    found.terms = _terms(found)
+    return found
+
+
+def _terms(found: Catalog) -> dict[str, list[Term]]:
+    terms: dict[str, list[Term]] = defaultdict(list)
+    for cid, meta in found.metadata.items():
+        if meta.get("unit") != "definition" or not meta.get("term"):
+            continue
+        term = str(meta["term"])
+        level, only_section = _scope(found, meta)
+        path = split_path(meta)
+        word = re.escape(term) if _CJK.search(term) else rf"(?<!\w){re.escape(term)}s?(?!\w)"
+        terms[str(meta["doc_id"])].append(
+            Term(
+                term=term,
+                chunk_id=cid,
+                section_cite=str(meta["section_cite"]),
+                path=path[:level] if level is not None else path,
+                only_section=only_section,
+                pattern=re.compile(word, re.IGNORECASE),
+            )
+        )
+    return dict(terms)
+
+
+def _scope(found: Catalog, definition: dict[str, Any]) -> tuple[int | None, bool]:
+    """(path depth the definition applies to, whether it applies to its own section only),
+    read from the words that open the provision holding it."""
+    holders = [
+        cid
+        for cid in found.chunks_for(str(definition["cite"]), str(definition["section_cite"]))
+        if found.metadata[cid].get("unit") != "definition"
+    ]
+    for cid in holders:
+        match = _SCOPE.match(found.texts[cid])
+        if match:
+            word = match.group("en") or match.group("zh")
+            if word in ("section", "條"):
+                return None, True
+            return _LEVELS[word], False
+    return None, False
+
+
+def words(text: str) -> set[str]:
+    """Stemmed content words, the same ones BM25 matches on."""
+    tokenized = bm25_tokenize([text])
+    return set(tokenized.vocab) - {""}
+
+
+def best_match(ids: list[str], text: str, texts: dict[str, str]) -> str | None:
+    """The chunk among ids that shares most words with text, for its length: the subsection or
+    definition a sentence is about when it cites a larger unit."""
+    wanted = words(text)
+
+    def shared(cid: str) -> float:
+        theirs = words(texts[cid])
+        return len(wanted & theirs) / max(len(theirs), 1) ** 0.5
+
+    return max(ids, key=shared, default=None)

@@ -1,0 +1,110 @@
+"""Evaluation datasets (shared/contracts.md section 3): JSONL, one question a line.
+
+The whole file is checked before the first question is answered, so a typo on line 80 costs a
+second, not a run, and every error names its line. Citation ids are checked against this corpus:
+statute files here are often excerpts, so an id that is absent may well exist in the law; the
+message says "not in this corpus", never "does not exist".
+"""
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from assistant.answer.schema import Turn
+from assistant.citations import DOC_RE, doc_cite, is_statute_cite, section_of
+from assistant.ingest.build import corpus_files
+from assistant.ingest.statutes import load_statutes
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Group = Annotated[list[Text], Field(min_length=1)]
+
+
+class DatasetError(ValueError):
+    """A dataset that cannot be run; the message is one line naming the file and line."""
+
+
+class Example(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Text
+    question: Text
+    lang: Literal["en", "zh"]
+    history: list[Turn] = []
+    expect: Literal["answer", "abstain", "refuse"]
+    cite: list[Group]
+    may_cite: list[Text] = []
+    must_say: list[Group] = []
+    must_not_say: list[Text] = []
+    notes: str = ""
+
+    def citation_ids(self) -> list[str]:
+        return [cite for group in self.cite for cite in group] + self.may_cite
+
+
+def known_ids(corpus: Path) -> frozenset[str]:
+    """Section-level ids this corpus holds: statute sections (both languages) and doc ids."""
+    ordinances, _ = load_statutes(corpus / "statutes")
+    found = {section.cite for ordinance in ordinances for section in ordinance.sections}
+    found |= {doc_cite(path.stem) for path in corpus_files(corpus) if path.suffix == ".md"}
+    return frozenset(found)
+
+
+def load_dataset(path: Path, known: frozenset[str]) -> list[Example]:
+    """Every line parsed and checked; the first problem raises DatasetError."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read the dataset ({exc})") from exc
+    examples: list[Example] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        example = _parse(line, where)
+        if example.id in seen:
+            raise DatasetError(f"{where}: duplicate id {example.id!r}")
+        seen.add(example.id)
+        for cite in example.citation_ids():
+            _check_cite(cite, known, where)
+        examples.append(example)
+    if not examples:
+        raise DatasetError(f"{path}: the dataset has no questions")
+    return examples
+
+
+def _parse(line: str, where: str) -> Example:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{where}: bad JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(data, dict):
+        raise DatasetError(f"{where}: expected a JSON object, got {type(data).__name__}")
+    try:
+        return Example.model_validate(data)
+    except ValidationError as exc:
+        raise DatasetError(f"{where}: {'; '.join(_describe(e) for e in exc.errors())}") from exc
+
+
+def _describe(error: dict) -> str:
+    field = ".".join(str(part) for part in error["loc"]) or "line"
+    if error["type"] == "extra_forbidden":
+        return f"unknown field {field!r}"
+    if error["type"] == "missing":
+        return f"missing field {field!r}"
+    return f"{field}: {error['msg']}"
+
+
+def _check_cite(cite: str, known: frozenset[str], where: str) -> None:
+    if not (is_statute_cite(cite) or DOC_RE.fullmatch(cite)):
+        raise DatasetError(
+            f"{where}: {cite!r} is not a citation id (e.g. 'Cap. 200 s.159AAE' or 'doc:<id>')"
+        )
+    if section_of(cite) not in known:
+        raise DatasetError(
+            f"{where}: unknown citation id {cite!r}: {section_of(cite)} is not in this corpus "
+            "(statute files may hold only some sections of a chapter; see "
+            "corpus/statutes/MANIFEST.md, and corpus/*/ for doc ids)"
+        )

@@ -1,0 +1,144 @@
+"""One evaluation run: check the dataset, ask every question once, score, write the report.
+
+The assistant is called in one place (`collect`), timed around the whole call; evaluators then
+only read the records, so overall and per-language figures come from the same answers.
+"""
+
+import hashlib
+import inspect
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from assistant import config
+from assistant.answer.schema import Answer
+from assistant.ingest.build import corpus_files
+from assistant.store import Index
+from evals import report
+from evals.base import Evaluation, Evaluator, Record, SequentialEvaluator, sections
+from evals.behaviour import BehaviourEvaluator
+from evals.citations import CitationEvaluator
+from evals.content import ContentEvaluator
+from evals.dataset import Example, known_ids, load_dataset
+from evals.latency import LatencyEvaluator
+from evals.retrieval import (
+    CONFIGS,
+    AnswerRetrievalEvaluator,
+    Config,
+    RetrievalComparisonEvaluator,
+)
+from evals.support import SupportEvaluator
+
+SEARCH_K = 20
+RANK_DEPTH = 10
+
+Ask = Callable[[Example], Answer]
+Rank = Callable[[str, Config], list[str]]
+
+
+def collect(examples: list[Example], ask: Ask, rank: Rank | None = None) -> list[Record]:
+    """Every question answered once; standalone answerable ones also searched per config."""
+    records = []
+    for example in tqdm(examples, desc="questions", unit="q", file=sys.stderr):
+        started = time.perf_counter()
+        answer = ask(example)
+        seconds = time.perf_counter() - started
+        rankings = {}
+        if rank and example.expect == "answer" and example.cite and not example.history:
+            rankings = {c.name: rank(example.question, c) for c in CONFIGS}
+        records.append(Record(example, answer, seconds, rankings))
+    return records
+
+
+def score(records: list[Record], evaluator: Evaluator) -> tuple[Evaluation, dict[str, Any]]:
+    """The whole set, then each language with the same evaluators."""
+    overall = evaluator(records)
+    overall.metrics = {"n": len(records)} | overall.metrics
+    by_language = {}
+    for lang in sorted({r.example.lang for r in records}):
+        subset = [r for r in records if r.example.lang == lang]
+        by_language[lang] = {"n": len(subset)} | evaluator(subset).metrics
+    return overall, by_language
+
+
+def evaluators(known: frozenset[str], index: Index) -> SequentialEvaluator:
+    from assistant.ingest.embed import load_embedder
+
+    return SequentialEvaluator(
+        [
+            AnswerRetrievalEvaluator(),
+            CitationEvaluator(known, index.texts, index.metadata),
+            ContentEvaluator(),
+            BehaviourEvaluator(),
+            SupportEvaluator(embed=load_embedder().embed_documents),
+            LatencyEvaluator(),
+            RetrievalComparisonEvaluator(),
+        ]
+    )
+
+
+def default_config(search: Callable[..., Any]) -> str | None:
+    """The configuration `search` uses when called plainly: read from its signature, so the
+    report marks what the code does, not what someone remembered."""
+    params = inspect.signature(search).parameters
+    mode, expand = params["mode"].default, params["expand"].default
+    return next((c.name for c in CONFIGS if (c.mode, c.expand) == (mode, expand)), None)
+
+
+def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
+    """Raises DatasetError before anything runs, IndexMissing before any question is asked."""
+    started = time.perf_counter()
+    known = known_ids(config.corpus_dir())
+    examples = load_dataset(dataset, known)
+    index = Index()
+    from assistant.answer.pipeline import answer
+    from assistant.retrieve.hybrid import search
+
+    options = {"backend": backend} if backend else {}
+
+    def ask(example: Example) -> Answer:
+        history = [turn.model_dump() for turn in example.history] or None
+        return answer(example.question, history=history, **options)
+
+    def rank(question: str, cfg: Config) -> list[str]:
+        hits = search(question, k=SEARCH_K, mode=cfg.mode, expand=cfg.expand, index=index)
+        return sections([hit.metadata["section_cite"] for hit in hits])[:RANK_DEPTH]
+
+    records = collect(examples, ask, rank)
+    overall, by_language = score(records, evaluators(known, index))
+    result = report.build(
+        records=records,
+        overall=overall,
+        by_language=by_language,
+        meta={
+            "dataset": {"path": str(dataset), "sha256": _sha256(dataset), "n": len(examples)},
+            "backend": records[0].answer.backend,
+            "index": _index_meta(index),
+            "retrieval_default": default_config(search),
+            "seconds": round(time.perf_counter() - started, 1),
+        },
+    )
+    report.write(result, out)
+    return result
+
+
+def _index_meta(index: Index) -> dict[str, Any]:
+    """Which build was scored, and whether it still matches corpus/ (a stale index would be
+    scored against quotes the corpus no longer holds)."""
+    manifest = index.manifest
+    now = {str(path): _sha256(path) for path in corpus_files(config.corpus_dir())}
+    return {
+        "dir": str(index.dir),
+        "built_at": manifest.built_at,
+        "chunks": manifest.chunks,
+        "model": manifest.model,
+        "current": now == manifest.inputs,
+    }
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
