@@ -33,7 +33,6 @@ from evals.retrieval import (
 )
 from evals.support import SupportEvaluator
 
-SEARCH_K = 20
 RANK_DEPTH = 10
 
 Ask = Callable[[Example], Answer]
@@ -94,9 +93,10 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     known = known_ids(config.corpus_dir())
     examples = load_dataset(dataset, known)
-    index = Index()
     from assistant.answer.pipeline import answer
-    from assistant.retrieve.hybrid import search
+    from assistant.retrieve.hybrid import load_index, search
+
+    index = load_index()
 
     options = {"backend": backend} if backend else {}
 
@@ -105,8 +105,8 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
         return answer(example.question, history=history, **options)
 
     def rank(question: str, cfg: Config) -> list[str]:
-        hits = search(question, k=SEARCH_K, mode=cfg.mode, expand=cfg.expand, index=index)
-        return sections([hit.metadata["section_cite"] for hit in hits])[:RANK_DEPTH]
+        hits = search(question, k=RANK_DEPTH, mode=cfg.mode, expand=cfg.expand, index=index)
+        return sections([hit.section_cite for hit in hits])
 
     records = collect(examples, ask, rank)
     overall, by_language = score(records, evaluators(known, index))

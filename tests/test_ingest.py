@@ -274,3 +274,11 @@ def test_unreachable_server_gets_one_clear_line(small_corpus: Path, tmp_path: Pa
     assert done.returncode == 2
     assert "Chroma server" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_other_weights_are_refused(tmp_path: Path) -> None:
+    from assistant.ingest.embed import Embedder, ModelError
+
+    (tmp_path / "model.safetensors").write_bytes(b"not the published weights")
+    with pytest.raises(ModelError, match="sha256 mismatch"):
+        Embedder(model_dir=tmp_path)

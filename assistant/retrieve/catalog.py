@@ -155,13 +155,15 @@ def words(text: str) -> set[str]:
     return set(tokenized.vocab) - {""}
 
 
-def best_match(ids: list[str], text: str, texts: dict[str, str]) -> str | None:
-    """The chunk among ids that shares most words with text, for its length: the subsection or
-    definition a sentence is about when it cites a larger unit."""
+def best_match(ids: list[str], text: str, found: "Catalog") -> str | None:
+    """The chunk among ids that a sentence is about when it cites a larger unit: a definition
+    whose term the sentence uses, else the chunk sharing most words with it for its length."""
     wanted = words(text)
+    lowered = text.lower()
 
-    def shared(cid: str) -> float:
-        theirs = words(texts[cid])
-        return len(wanted & theirs) / max(len(theirs), 1) ** 0.5
+    def fit(cid: str) -> tuple[bool, float]:
+        theirs = words(found.texts[cid])
+        term = str(found.metadata[cid].get("term") or "").lower()
+        return bool(term) and term in lowered, len(wanted & theirs) / max(len(theirs), 1) ** 0.5
 
-    return max(ids, key=shared, default=None)
+    return max(ids, key=fit, default=None)

@@ -1,0 +1,125 @@
+"""`python -m evals run --dataset FILE --out DIR [--backend NAME] [--fail-under KEY=VALUE ...]
+[--fail-over KEY=VALUE ...]`, as shared/contracts.md section 4 defines it.
+
+Exit status: 0 when the run completed, whatever the figures; 1 when a --fail-under or --fail-over
+threshold is missed (one line per metric on stderr); 2 when the run itself failed (bad dataset,
+no index, bad option), with one line saying why and nothing written to --out.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from evals.report import CONTRACT_KEYS, LOWER_IS_BETTER, METRIC_KEYS, fmt
+
+Threshold = tuple[str, float]
+
+
+def threshold(text: str) -> Threshold:
+    key, sep, value = text.partition("=")
+    try:
+        limit = float(value)
+    except ValueError:
+        limit = None
+    if not sep or limit is None:
+        raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}")
+    if key.rsplit(".", 1)[-1] not in METRIC_KEYS:
+        raise argparse.ArgumentTypeError(f"unknown metric {key!r}")
+    return key, limit
+
+
+def lookup(report: dict[str, Any], key: str) -> Any:
+    """A metric by name, or by a dotted path into the report: by_language.en.citation_recall."""
+    if key in report["metrics"]:
+        return report["metrics"][key]
+    node: Any = report
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def shortfalls(report: dict[str, Any], under: list[Threshold], over: list[Threshold]) -> list[str]:
+    """One line per missed threshold; a metric with nothing to measure misses it too."""
+    checks = [(key, limit, "under") for key, limit in under]
+    checks += [(key, limit, "over") for key, limit in over]
+    lines = []
+    for key, limit, side in checks:
+        value = lookup(report, key)
+        if value is None:
+            lines.append(f"{key} was not measured (no questions of that kind)")
+        elif value < limit if side == "under" else value > limit:
+            lines.append(f"{key} is {fmt(value)}, {side} the threshold {limit:g}")
+    return lines
+
+
+def _check_directions(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    for key, _ in args.fail_under:
+        if key.rsplit(".", 1)[-1] in LOWER_IS_BETTER:
+            parser.error(f"{key}: lower is better, so use --fail-over {key}=MAX")
+    for key, _ in args.fail_over:
+        if key.rsplit(".", 1)[-1] not in LOWER_IS_BETTER:
+            parser.error(f"{key}: higher is better, so use --fail-under {key}=MIN")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from assistant.store import IndexMissing
+    from evals.dataset import DatasetError
+    from evals.runner import run
+
+    try:
+        report = run(args.dataset, args.out, args.backend)
+    except (DatasetError, IndexMissing, FileExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary = ", ".join(
+        f"{key} {fmt(report['metrics'].get(key))}" for key in CONTRACT_KEYS if key != "n"
+    )
+    print(f"{args.out / 'report.md'}: {report['metrics']['n']} questions; {summary}")
+    if not report["index"]["current"]:
+        print(
+            "warning: the index is older than corpus/: run `python -m assistant index`",
+            file=sys.stderr,
+        )
+    missed = shortfalls(report, args.fail_under, args.fail_over)
+    for line in missed:
+        print(line, file=sys.stderr)
+    return 1 if missed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m evals", description="Citation-accuracy evaluation of the assistant."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="answer a JSONL dataset and write a report")
+    run.add_argument("--dataset", type=Path, required=True, help="JSONL, one question a line")
+    run.add_argument("--out", type=Path, required=True, help="folder for the report")
+    run.add_argument("--backend", help="answer backend (default: the assistant's default)")
+    run.add_argument(
+        "--fail-under",
+        type=threshold,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="exit 1 if the metric is below VALUE (metrics where higher is better)",
+    )
+    run.add_argument(
+        "--fail-over",
+        type=threshold,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="exit 1 if the metric is above VALUE (violations, false_abstain_rate, latency)",
+    )
+    run.set_defaults(run=cmd_run)
+    args = parser.parse_args(argv)
+    _check_directions(parser, args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""report.json, report.md and charts, written so that a folder holds one whole report or none.
+
+Everything goes into a temporary folder beside the target and is renamed into place at the end:
+a run that fails half-way leaves the previous report as it was.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from evals.base import Evaluation, Record  # noqa: E402
+from evals.retrieval import CONFIGS, RANKING_METRICS  # noqa: E402
+
+CONTRACT_KEYS = (
+    "n",
+    "retrieval_recall_at_5",
+    "citation_recall",
+    "citation_precision",
+    "citation_validity",
+    "must_say_rate",
+    "must_not_say_violations",
+    "disclaimer_rate",
+    "abstain_accuracy",
+    "refuse_accuracy",
+    "false_abstain_rate",
+    "latency_ms_p50",
+    "latency_ms_p95",
+)
+EXTRA_KEYS = ("support_rate", "support_cosine_mean")
+NOT_FRACTIONS = frozenset({"n", "must_not_say_violations", "latency_ms_p50", "latency_ms_p95"})
+LOWER_IS_BETTER = frozenset({"must_not_say_violations", "false_abstain_rate"}) | (
+    NOT_FRACTIONS - {"n"}
+)
+RETRIEVAL_KEYS = tuple(f"{c.name}_{m}" for c in CONFIGS for m in RANKING_METRICS)
+METRIC_KEYS = (*CONTRACT_KEYS, *EXTRA_KEYS, "retrieval_n", *RETRIEVAL_KEYS)
+CHARTS = ("metrics.png", "retrieval.png")
+
+
+def build(
+    records: list[Record],
+    overall: Evaluation,
+    by_language: dict[str, Any],
+    meta: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **meta,
+        "metrics": overall.metrics,
+        "by_language": by_language,
+        "charts": list(CHARTS),
+        "items": [_item(record, overall.failures.get(record.example.id, [])) for record in records],
+    }
+
+
+def _item(record: Record, failed: list[str]) -> dict[str, Any]:
+    example, answer = record.example, record.answer
+    return {
+        "id": example.id,
+        "lang": example.lang,
+        "question": example.question,
+        "history_turns": len(example.history),
+        "expect": example.expect,
+        "status": answer.status,
+        "cite": example.cite,
+        "may_cite": example.may_cite,
+        "cited": [citation.cite for citation in answer.citations],
+        "retrieved": answer.retrieved[:10],
+        "failed": failed,
+        "latency_ms": round(record.seconds * 1000, 1),
+        "answer": answer.answer,
+    }
+
+
+def write(report: dict[str, Any], out: Path) -> None:
+    """All files, then one rename; an existing report folder is replaced whole."""
+    out = out.resolve()
+    if out.exists() and any(out.iterdir()) and not (out / "report.json").exists():
+        raise FileExistsError(f"{out} exists and does not hold a report: choose another --out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        (tmp / "report.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        (tmp / "report.md").write_text(markdown(report), encoding="utf-8")
+        _metrics_chart(report, tmp / "metrics.png")
+        _retrieval_chart(report, tmp / "retrieval.png")
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.replace(out, old / out.name)
+    os.replace(tmp, out)
+    if old:
+        shutil.rmtree(old)
+
+
+def fmt(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.3f}" if value <= 1 else f"{value:.0f}"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    langs = list(report["by_language"])
+    lines = [
+        "# Citation-accuracy report",
+        "",
+        f"- dataset: `{report['dataset']['path']}` ({report['dataset']['n']} questions, "
+        f"sha256 `{report['dataset']['sha256'][:12]}`)",
+        f"- backend: `{report['backend']}`; index built {report['index']['built_at']} "
+        f"({report['index']['chunks']} chunks"
+        + ("" if report["index"]["current"] else ", OLDER THAN corpus/: rebuild it")
+        + ")",
+        f"- created {report['created']}, run took {report['seconds']} s",
+        "",
+        "## Metrics",
+        "",
+        "| metric | all | " + " | ".join(langs) + " |",
+        "|---|---:|" + "---:|" * len(langs),
+    ]
+    for key in (*CONTRACT_KEYS, *EXTRA_KEYS):
+        if key in report["metrics"]:
+            cells = [fmt(report["by_language"][lang].get(key)) for lang in langs]
+            row = [f"`{key}`", fmt(report["metrics"][key]), *cells]
+            lines.append("| " + " | ".join(row) + " |")
+    lines += ["", "![metrics](metrics.png)", "", *_retrieval_table(report), ""]
+    lines += _failures(report["items"])
+    return "\n".join(lines) + "\n"
+
+
+def _retrieval_table(report: dict[str, Any]) -> list[str]:
+    metrics = report["metrics"]
+    lines = [
+        "## Retrieval configurations",
+        "",
+        f"Standalone answerable questions ({metrics.get('retrieval_n', 0)}), sections ranked "
+        "by `assistant.retrieve.hybrid.search`; ★ marks the default.",
+        "",
+        "| configuration | " + " | ".join(RANKING_METRICS) + " |",
+        "|---|" + "---:|" * len(RANKING_METRICS),
+    ]
+    for config in CONFIGS:
+        label = config.label + (" ★" if config.name == report["retrieval_default"] else "")
+        cells = [fmt(metrics.get(f"{config.name}_{m}")) for m in RANKING_METRICS]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return [*lines, "", "![retrieval](retrieval.png)"]
+
+
+def _failures(items: list[dict[str, Any]]) -> list[str]:
+    failing = [item for item in items if item["failed"]]
+    lines = [f"## Questions with failed checks ({len(failing)} of {len(items)})", ""]
+    for item in failing:
+        lines.append(
+            f"- `{item['id']}` ({item['lang']}, expected {item['expect']}, got {item['status']})"
+        )
+        lines += [f"  - {check}" for check in item["failed"]]
+    return lines
+
+
+def _metrics_chart(report: dict[str, Any], path: Path) -> None:
+    keys = [
+        k
+        for k in (*CONTRACT_KEYS, *EXTRA_KEYS)
+        if k not in NOT_FRACTIONS and report["metrics"].get(k) is not None
+    ]
+    series = {"all": report["metrics"]} | report["by_language"]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(keys) + 1.5))
+    height = 0.8 / len(series)
+    for i, (name, metrics) in enumerate(series.items()):
+        values = [metrics.get(k) or 0.0 for k in keys]
+        ax.barh([y + i * height for y in range(len(keys))], values, height, label=name)
+    ax.set_yticks([y + 0.4 - height / 2 for y in range(len(keys))], keys)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_title("Metrics (fractions; false_abstain_rate: lower is better)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _retrieval_chart(report: dict[str, Any], path: Path) -> None:
+    metrics = report["metrics"]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(CONFIGS)
+    for i, config in enumerate(CONFIGS):
+        default = config.name == report["retrieval_default"]
+        values = [metrics.get(f"{config.name}_{m}") or 0.0 for m in RANKING_METRICS]
+        ax.bar(
+            [x + i * width for x in range(len(RANKING_METRICS))],
+            values,
+            width,
+            label=config.label + (" (default)" if default else ""),
+            hatch="//" if default else None,
+            edgecolor="black" if default else None,
+        )
+    ax.set_xticks([x + 0.4 - width / 2 for x in range(len(RANKING_METRICS))], RANKING_METRICS)
+    ax.set_ylim(0, 1)
+    ax.set_title(f"Retrieval by configuration ({metrics.get('retrieval_n', 0)} questions)")
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
