@@ -66,8 +66,19 @@ def corpus_files(corpus: Path) -> list[Path]:
     return statute_files + doc_files
 
 
+def shown_path(path: Path) -> str:
+    """Paths inside the project are recorded relative to it, so a manifest or a citation's
+    source file reads the same on every machine."""
+    resolved = path.resolve()
+    return (
+        str(resolved.relative_to(config.ROOT))
+        if resolved.is_relative_to(config.ROOT)
+        else str(path)
+    )
+
+
 def _inputs(files: Iterable[Path]) -> dict[str, str]:
-    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+    return {shown_path(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
 
 def _is_current(manifest: store.Manifest | None, inputs: dict[str, str]) -> bool:
@@ -90,10 +101,12 @@ def load_chunks(files: list[Path]) -> tuple[list[Chunk], list[store.SourceRecord
         try:
             if path.suffix == ".xml":
                 ordinance = statutes.load_statute(path)
+                ordinance.source_file = shown_path(path)
                 found = chunk.chunk_statute(ordinance, count, limit)
                 doc_id, kind, digest = chunk.statute_doc_id(ordinance), "statute", ordinance.sha256
             else:
                 doc = documents.load_document(path)
+                doc.source_file = shown_path(path)
                 found = chunk.chunk_document(doc, count, limit)
                 doc_id, kind, digest = doc.meta.id, doc.meta.kind, doc.sha256
         except (statutes.StatuteError, documents.DocumentError, OSError) as exc:
@@ -102,7 +115,11 @@ def load_chunks(files: list[Path]) -> tuple[list[Chunk], list[store.SourceRecord
         chunks += found
         records.append(
             store.SourceRecord(
-                source_file=str(path), sha256=digest, doc_id=doc_id, kind=kind, chunks=len(found)
+                source_file=shown_path(path),
+                sha256=digest,
+                doc_id=doc_id,
+                kind=kind,
+                chunks=len(found),
             )
         )
     unique = {c.id: c for c in chunks}

@@ -9,7 +9,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 
-from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharacterTextSplitter
+from langchain_text_splitters import RecursiveCharacterTextSplitter
 from pydantic import BaseModel
 
 from assistant.citations import find_cites
@@ -20,7 +20,7 @@ Metadata = dict[str, str | int | float | bool]
 TokenCounter = Callable[[str], int]
 
 SENTENCE_SEPARATORS = ["\n\n", "\n", "。", "！", "？", "；", ". ", "! ", "? ", "; ", " "]
-_HEADINGS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
 class Chunk(BaseModel):
@@ -113,13 +113,21 @@ def _normalise(text: str) -> str:
 
 
 def _paragraphs(body: str) -> Iterator[tuple[str, str]]:
-    """(heading path, paragraph) pairs; a paragraph is a block between blank lines."""
-    splitter = MarkdownHeaderTextSplitter(_HEADINGS, strip_headers=True)
-    for part in splitter.split_text(body):
-        heading = " > ".join(part.metadata[key] for _, key in _HEADINGS if key in part.metadata)
-        for block in re.split(r"\n\s*\n", part.page_content):
-            if block.strip():
-                yield heading, block
+    """(heading path, paragraph) pairs; a paragraph is a block between blank lines, a list
+    included. Written out because the Markdown header splitter drops the blank lines."""
+    headings: list[str] = []
+    block: list[str] = []
+    for line in [*body.splitlines(), ""]:
+        heading = _HEADING.match(line)
+        if heading or not line.strip():
+            if block:
+                yield " > ".join(headings), "\n".join(block)
+                block = []
+            if heading:
+                level = len(heading.group(1))
+                headings = [*headings[: level - 1], heading.group(2).strip()]
+        else:
+            block.append(line)
 
 
 def chunk_document(doc: Document, count_tokens: TokenCounter, limit: int) -> list[Chunk]:
