@@ -30,6 +30,7 @@ class BuildSummary(BaseModel):
     kept: int
     removed: int
     seconds: float
+    embed_seconds: float = 0.0
     skipped: list[str]
     up_to_date: bool = False
 
@@ -39,11 +40,11 @@ class BuildSummary(BaseModel):
                 f"index is up to date: {self.documents} documents, {self.chunks} chunks "
                 f"({self.seconds:.2f} s)"
             )
-        rate = self.added / self.seconds if self.seconds else 0.0
+        rate = self.added / self.embed_seconds if self.embed_seconds else 0.0
         return (
             f"indexed {self.documents} documents: {self.chunks} chunks "
             f"({self.added} added, {self.kept} kept, {self.removed} removed) "
-            f"in {self.seconds:.1f} s, {rate:.0f} chunks/s embedded"
+            f"in {self.seconds:.1f} s, embedding {rate:.0f} chunks/s"
         )
 
 
@@ -197,10 +198,12 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         embedding_function=ChromaEmbedding(),
         metadata={"hnsw:space": "cosine", "model": model_identity()},
     )
+    embedding_started = time.perf_counter()
     fresh_vectors = load_embedder().embed_documents(
         [c.embed_text for c in fresh], progress=bool(fresh)
     )
     embedded = {c.id: v for c, v in zip(fresh, fresh_vectors, strict=True)}
+    embed_seconds = time.perf_counter() - embedding_started
     vectors = reused | embedded
     for start in range(0, len(chunks), 500):
         batch = chunks[start : start + 500]
@@ -234,5 +237,6 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         kept=kept,
         removed=max(previous - kept, 0),
         seconds=time.perf_counter() - started,
+        embed_seconds=embed_seconds,
         skipped=skipped,
     )
