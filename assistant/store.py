@@ -8,6 +8,7 @@ manifest in one atomic rename, so readers always see one complete build.
 import json
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ COLLECTION_PREFIX = "chunks-"
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _STEMMER = Stemmer.Stemmer("english")
 _SETTINGS = chromadb.Settings(anonymized_telemetry=False)
+_CLIENT_LOCK = threading.Lock()
 
 
 class IndexMissing(RuntimeError):
@@ -52,7 +54,16 @@ class Manifest(BaseModel):
 
 
 def client(index_dir: Path | None = None) -> Any:
-    """A Chroma client: a server when CHROMA_HOST is set, else the folder under the index dir."""
+    """A Chroma client: a server when CHROMA_HOST is set, else the folder under the index dir.
+
+    Made under a lock: Chroma shares one system per folder, and two threads creating it at once
+    (the app warms up while the first question arrives) leave it half-started.
+    """
+    with _CLIENT_LOCK:
+        return _client(index_dir)
+
+
+def _client(index_dir: Path | None) -> Any:
     server = config.chroma_server()
     if server:
         host, port = server
