@@ -5,9 +5,24 @@ saying what to do, never a traceback.
 """
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
+
+from assistant.answer.schema import Turn
+from assistant.ingest.embed import ModelError
 from assistant.store import IndexMissing
+
+CHAT_INTRO = (
+    "Ask about Hong Kong law on intimate and deepfake images. "
+    "Follow-up questions are understood. A blank line or Ctrl-D quits."
+)
+
+
+class UsageError(ValueError):
+    """Bad input a person can fix: the message is the whole story."""
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -20,6 +35,70 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0 if summary.documents else 1
 
 
+def read_history(path: Path) -> list[Turn]:
+    """Earlier turns from a JSON list of {"role", "content"} objects."""
+    try:
+        return TypeAdapter(list[Turn]).validate_json(path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"--history {path}: {exc.strerror}") from exc
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"]
+        raise UsageError(
+            f'--history {path}: expected a JSON list of {{"role", "content"}} turns ({reason})'
+        ) from exc
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.answer.backends import UnknownBackend
+    from assistant.answer.pipeline import QuestionError, answer
+
+    history = read_history(args.history) if args.history else None
+    try:
+        result = answer(args.question, history=history, lang=args.lang, backend=args.backend)
+    except (QuestionError, UnknownBackend) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        print(result.answer)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A prompt for hotline staff: one question a line, with the conversation kept for
+    follow-ups. Nothing said here is written anywhere."""
+    from assistant.answer.backends import UnknownBackend, get_backend
+    from assistant.answer.pipeline import QuestionError, answer
+    from assistant.retrieve.hybrid import load_index
+
+    try:
+        get_backend(args.backend)
+    except UnknownBackend as exc:
+        raise UsageError(str(exc)) from exc
+    print(CHAT_INTRO, file=sys.stderr)
+    load_index()
+    history: list[Turn] = []
+    while True:
+        try:
+            question = input("\nquestion> ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        try:
+            result = answer(question, history=history, lang=args.lang, backend=args.backend)
+        except QuestionError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        print()
+        print(result.answer)
+        history += [
+            Turn(role="user", content=question),
+            Turn(role="assistant", content=result.short_answer or result.answer),
+        ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m assistant",
@@ -28,10 +107,26 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     index = commands.add_parser("index", help="build or update the index from corpus/")
     index.set_defaults(run=cmd_index)
+
+    ask = commands.add_parser("ask", help="answer one question, with citations")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--json", action="store_true", help="print the answer object as JSON")
+    ask.add_argument("--history", type=Path, help="JSON list of earlier role/content turns")
+    chat = commands.add_parser("chat", help="ask questions one after another, with follow-ups")
+    for sub in (ask, chat):
+        sub.add_argument(
+            "--backend", default="extractive", help="answer backend (default: %(default)s)"
+        )
+        sub.add_argument(
+            "--lang", choices=["en", "zh"], help="answer language (default: the question's)"
+        )
+    ask.set_defaults(run=cmd_ask)
+    chat.set_defaults(run=cmd_chat)
+
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except IndexMissing as exc:
+    except (IndexMissing, ModelError, UsageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

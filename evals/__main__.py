@@ -3,11 +3,13 @@
 
 Exit status: 0 when the run completed, whatever the figures; 1 when a --fail-under or --fail-over
 threshold is missed (one line per metric on stderr); 2 when the run itself failed (bad dataset,
-no index, bad option), with one line saying why and nothing written to --out.
+no index, bad option, an error in the assistant), with a line saying why and nothing written to
+--out.
 """
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,11 @@ Threshold = tuple[str, float]
 
 
 def threshold(text: str) -> Threshold:
-    key, sep, value = text.partition("=")
+    key, _, value = text.partition("=")
     try:
         limit = float(value)
     except ValueError:
-        limit = None
-    if not sep or limit is None:
-        raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}") from None
     if key.rsplit(".", 1)[-1] not in METRIC_KEYS:
         raise argparse.ArgumentTypeError(f"unknown metric {key!r}")
     return key, limit
@@ -63,14 +63,19 @@ def _check_directions(parser: argparse.ArgumentParser, args: argparse.Namespace)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assistant.answer.backends import UnknownBackend
     from assistant.store import IndexMissing
+    from evals import runner
     from evals.dataset import DatasetError
-    from evals.runner import run
 
     try:
-        report = run(args.dataset, args.out, args.backend)
-    except (DatasetError, IndexMissing, FileExistsError) as exc:
+        report = runner.run(args.dataset, args.out, args.backend)
+    except (DatasetError, IndexMissing, UnknownBackend, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception:
+        traceback.print_exc()
+        print(f"error: the run failed; nothing was written to {args.out}", file=sys.stderr)
         return 2
     summary = ", ".join(
         f"{key} {fmt(report['metrics'].get(key))}" for key in CONTRACT_KEYS if key != "n"

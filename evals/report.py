@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,8 @@ CONTRACT_KEYS = (
 )
 EXTRA_KEYS = ("support_rate", "support_cosine_mean")
 NOT_FRACTIONS = frozenset({"n", "must_not_say_violations", "latency_ms_p50", "latency_ms_p95"})
-LOWER_IS_BETTER = frozenset({"must_not_say_violations", "false_abstain_rate"}) | (
-    NOT_FRACTIONS - {"n"}
+LOWER_IS_BETTER = frozenset(
+    {"must_not_say_violations", "false_abstain_rate", "latency_ms_p50", "latency_ms_p95"}
 )
 RETRIEVAL_KEYS = tuple(f"{c.name}_{m}" for c in CONFIGS for m in RANKING_METRICS)
 METRIC_KEYS = (*CONTRACT_KEYS, *EXTRA_KEYS, "retrieval_n", *RETRIEVAL_KEYS)
@@ -80,13 +81,21 @@ def _item(record: Record, failed: list[str]) -> dict[str, Any]:
     }
 
 
-def write(report: dict[str, Any], out: Path) -> None:
-    """All files, then one rename; an existing report folder is replaced whole."""
-    out = out.resolve()
-    if out.exists() and any(out.iterdir()) and not (out / "report.json").exists():
+def check_out(out: Path) -> None:
+    """DIR may be new, empty, or an earlier report, which is replaced whole; anything else is
+    someone's folder, and a report must not delete it."""
+    taken = out.is_dir() and any(out.iterdir()) and not (out / "report.json").is_file()
+    if out.is_file() or taken:
         raise FileExistsError(f"{out} exists and does not hold a report: choose another --out")
+
+
+def write(report: dict[str, Any], out: Path) -> None:
+    """All files, then one rename."""
+    out = out.resolve()
+    check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
+    tmp.mkdir()
     try:
         (tmp / "report.json").write_text(
             json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -191,9 +200,8 @@ def _metrics_chart(report: dict[str, Any], path: Path) -> None:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_title("Metrics (fractions; false_abstain_rate: lower is better)")
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=len(series))
+    fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -215,7 +223,6 @@ def _retrieval_chart(report: dict[str, Any], path: Path) -> None:
     ax.set_xticks([x + 0.4 - width / 2 for x in range(len(RANKING_METRICS))], RANKING_METRICS)
     ax.set_ylim(0, 1)
     ax.set_title(f"Retrieval by configuration ({metrics.get('retrieval_n', 0)} questions)")
-    ax.legend(loc="lower right", fontsize="small")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, fontsize="small")
+    fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)

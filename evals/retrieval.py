@@ -25,6 +25,8 @@ CONFIGS = (
     Config("bm25", "BM25 only", "bm25", False),
     Config("dense", "dense only", "dense", False),
     Config("hybrid", "hybrid", "hybrid", False),
+    Config("bm25_expand", "BM25 + legal expansion", "bm25", True),
+    Config("dense_expand", "dense + legal expansion", "dense", True),
     Config("hybrid_expand", "hybrid + legal expansion", "hybrid", True),
 )
 RANKING_METRICS = ("recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")

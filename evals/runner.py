@@ -16,14 +16,14 @@ from tqdm import tqdm
 
 from assistant import config
 from assistant.answer.schema import Answer
-from assistant.ingest.build import corpus_files
+from assistant.ingest import build
 from assistant.store import Index
 from evals import report
 from evals.base import Evaluation, Evaluator, Record, SequentialEvaluator, sections
 from evals.behaviour import BehaviourEvaluator
 from evals.citations import CitationEvaluator
 from evals.content import ContentEvaluator
-from evals.dataset import Example, known_ids, load_dataset
+from evals.dataset import DatasetError, Example, known_ids, load_dataset
 from evals.latency import LatencyEvaluator
 from evals.retrieval import (
     CONFIGS,
@@ -89,20 +89,27 @@ def default_config(search: Callable[..., Any]) -> str | None:
 
 
 def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
-    """Raises DatasetError before anything runs, IndexMissing before any question is asked."""
-    started = time.perf_counter()
-    known = known_ids(config.corpus_dir())
-    examples = load_dataset(dataset, known)
-    from assistant.answer.pipeline import answer
+    """Everything that can stop a run (the output folder, dataset, backend, index, a question
+    the pipeline would reject) is checked before the first question is asked."""
+    from assistant.answer.backends import get_backend
+    from assistant.answer.pipeline import QuestionError, answer, check_question
     from assistant.retrieve.hybrid import load_index, search
 
+    started = time.perf_counter()
+    report.check_out(out)
+    known = known_ids(config.corpus_dir())
+    examples = load_dataset(dataset, known)
+    for example in examples:
+        try:
+            check_question(example.question)
+        except QuestionError as exc:
+            raise DatasetError(f"{dataset}, question {example.id!r}: {exc}") from exc
+    backend = backend or inspect.signature(answer).parameters["backend"].default
+    get_backend(backend)
     index = load_index()
 
-    options = {"backend": backend} if backend else {}
-
     def ask(example: Example) -> Answer:
-        history = [turn.model_dump() for turn in example.history] or None
-        return answer(example.question, history=history, **options)
+        return answer(example.question, history=example.history or None, backend=backend)
 
     def rank(question: str, cfg: Config) -> list[str]:
         hits = search(question, k=RANK_DEPTH, mode=cfg.mode, expand=cfg.expand, index=index)
@@ -127,16 +134,16 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
 
 
 def _index_meta(index: Index) -> dict[str, Any]:
-    """Which build was scored, and whether it still matches corpus/ (a stale index would be
-    scored against quotes the corpus no longer holds)."""
+    """Which build was scored, and whether `python -m assistant index` would rebuild it: a
+    stale index would be scored against quotes the corpus no longer holds."""
     manifest = index.manifest
-    now = {str(path): _sha256(path) for path in corpus_files(config.corpus_dir())}
+    inputs = build._inputs(build.corpus_files(config.corpus_dir()))
     return {
         "dir": str(index.dir),
         "built_at": manifest.built_at,
         "chunks": manifest.chunks,
         "model": manifest.model,
-        "current": now == manifest.inputs,
+        "current": build._is_current(manifest, inputs),
     }
 
 

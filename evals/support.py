@@ -11,7 +11,7 @@ gives the definition and the threshold.
 import re
 from collections.abc import Callable, Iterator
 
-from assistant.citations import DOC_RE, SECTION_RE
+from assistant.answer.text import spoken
 from assistant.store import bm25_tokenize
 from evals.base import Evaluation, Evaluator, Record, ratio
 
@@ -19,18 +19,20 @@ THRESHOLD = 0.5
 MARKER = re.compile(r"\[(\d+)\]")
 _END = re.compile(r"[.!?。！？](?:\s*\[\d+\])*(?=\s|$)|[。！？](?:\[\d+\])*")
 _ABBREVIATIONS = frozenset({"cap", "s", "ss", "sch", "no", "e.g", "i.e", "etc", "vs"})
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+\.)\s+")
 
 Embed = Callable[[list[str]], list[list[float]]]
 
 
 def sentences(text: str) -> Iterator[str]:
-    """Sentences of Markdown text; a marker after the full stop stays with its sentence, and
-    "Cap. 200" does not end one."""
+    """Sentences of Markdown answer text, line by line; a marker after the full stop stays with
+    its sentence, and "Cap. 200" does not end one. (assistant.answer.text.sentences splits
+    corpus prose, which has no markers.)"""
     for line in text.splitlines():
         start = 0
         for end in _END.finditer(line):
             words = line[start : end.start()].split()
-            if words and words[-1].casefold().lstrip("(") in _ABBREVIATIONS:
+            if words and words[-1].casefold().lstrip("(`'\"") in _ABBREVIATIONS:
                 continue
             yield line[start : end.end()].strip()
             start = end.end()
@@ -38,11 +40,21 @@ def sentences(text: str) -> Iterator[str]:
             yield line[start:].strip()
 
 
+def claims(text: str) -> Iterator[tuple[str, list[int]]]:
+    """(claim, marker numbers) for each sentence that cites. Block quotes are the sources' own
+    words, and a line that opens with markers is an entry of the sources list, not a claim."""
+    for line in text.splitlines():
+        if line.lstrip().startswith(">"):
+            continue
+        for sentence in sentences(_BULLET.sub("", line)):
+            markers = [int(n) for n in MARKER.findall(sentence)]
+            if markers and not sentence.startswith("["):
+                yield claim_text(sentence), markers
+
+
 def claim_text(sentence: str) -> str:
     """The sentence without its markers and written citation ids, which no quote contains."""
-    for pattern in (MARKER, SECTION_RE, DOC_RE):
-        sentence = pattern.sub(" ", sentence)
-    return sentence
+    return spoken(MARKER.sub(" ", sentence))
 
 
 def overlap(claim: str, quotes: list[str]) -> float | None:
@@ -58,39 +70,46 @@ class SupportEvaluator(Evaluator):
     def __init__(self, threshold: float = THRESHOLD, embed: Embed | None = None) -> None:
         self.threshold = threshold
         self.embed = embed
+        self.vectors: dict[str, list[float]] = {}
 
     def __call__(self, records: list[Record]) -> Evaluation:
         result = Evaluation()
-        supported = judged = 0
-        cosines: list[float] = []
+        pairs = []
+        supported = 0
         for record in records:
             quotes = {c.n: c.quote for c in record.answer.citations}
-            for number, sentence in enumerate(sentences(record.answer.answer), start=1):
-                markers = [int(n) for n in MARKER.findall(sentence)]
-                if not markers:
-                    continue
-                claim = claim_text(sentence)
+            for claim, markers in claims(record.answer.answer):
                 cited = [quotes[n] for n in markers if n in quotes]
                 share = overlap(claim, cited) if cited else 0.0
                 if share is None:
                     continue
-                judged += 1
+                pairs.append((claim, cited))
                 if share >= self.threshold:
                     supported += 1
                 else:
+                    words = " ".join(claim.split()[:6])
                     result.fail(
                         record.example.id,
-                        f"support: sentence {number} shares {share:.2f} of its words "
-                        f"with quotes {markers}",
+                        f'support: "{words}…" shares {share:.2f} of its words with {markers}',
                     )
-                if self.embed and cited:
-                    cosines.append(self._cosine(claim, cited))
-        result.metrics["support_rate"] = ratio(supported, judged)
+        result.metrics["support_rate"] = ratio(supported, len(pairs))
         if self.embed:
+            cosines = self._cosines([(claim, cited) for claim, cited in pairs if cited])
             result.metrics["support_cosine_mean"] = ratio(sum(cosines), len(cosines))
         return result
 
-    def _cosine(self, claim: str, quotes: list[str]) -> float:
-        """Best cosine between the claim and any of its quotes (the vectors are normalised)."""
-        claim_vector, *quote_vectors = self.embed([claim, *quotes])
-        return max(sum(a * b for a, b in zip(claim_vector, v, strict=True)) for v in quote_vectors)
+    def _cosines(self, pairs: list[tuple[str, list[str]]]) -> list[float]:
+        """Best cosine between each claim and any of its quotes (vectors are normalised). Vectors
+        are kept, so scoring each language again costs no model time."""
+        texts = {text for claim, quotes in pairs for text in (claim, *quotes)}
+        missing = sorted(texts - self.vectors.keys())
+        if missing and self.embed:
+            self.vectors |= dict(zip(missing, self.embed(missing), strict=True))
+        return [
+            max(_dot(self.vectors[claim], self.vectors[quote]) for quote in quotes)
+            for claim, quotes in pairs
+        ]
+
+
+def _dot(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))

@@ -17,7 +17,7 @@ from evals.content import ContentEvaluator
 from evals.dataset import DatasetError, Example, known_ids, load_dataset
 from evals.latency import LatencyEvaluator
 from evals.retrieval import AnswerRetrievalEvaluator, ndcg_at, recall_at, reciprocal_rank
-from evals.support import SupportEvaluator, sentences
+from evals.support import SupportEvaluator, claims, sentences
 
 DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
 S159AAE_1 = "(1) A person commits an offence if— (a) the person publishes an intimate image"
@@ -114,7 +114,7 @@ def test_pinpoints_and_blank_lines_are_accepted(tmp_path: Path) -> None:
     assert [e.cite for e in load_dataset(path, KNOWN)] == [[["Cap. 210 s.23(1)"]]]
 
 
-@pytest.mark.parametrize("name", ["gold.jsonl", "gold-smoke.jsonl"])
+@pytest.mark.parametrize("name", ["gold.jsonl", "gold-smoke.jsonl", "holdout.jsonl"])
 def test_gold_datasets_are_valid(name: str, known: frozenset[str]) -> None:
     examples = load_dataset(DATASETS / name, known)
     assert {e.expect for e in examples} == {"answer", "abstain", "refuse"}
@@ -210,12 +210,23 @@ def test_sentences_keep_markers_and_citation_abbreviations() -> None:
     ]
 
 
+def test_claims_skip_quotes_and_the_sources_list() -> None:
+    text = (
+        "**Short answer**\n"
+        "Sharing can be an offence (Cap. 200 s.159AAE(1); doc:help-police). [1] [2]\n"
+        "> (1) A person commits an offence if— [2]\n"
+        "> — `Cap. 200 s.159AAE(1)`, Crimes Ordinance [2]\n"
+        "- [1] `doc:x` — Title — https://example.org\n- Call 999. [3]"
+    )
+    assert list(claims(text)) == [("Sharing can be an offence .", [1, 2]), ("Call 999.", [3])]
+
+
 def test_support_rate_is_the_share_of_supported_sentences() -> None:
     citations = [cite(1, "Cap. 210 s.23", "A person commits blackmail if he makes a demand.")]
     text = "Making a demand can be blackmail [1]. Penalties include prison and fines [1]."
     result = SupportEvaluator()([record(ans=answer(text, citations))])
     assert result.metrics["support_rate"] == 0.5
-    assert "sentence 2" in result.failures["q1"][0]
+    assert result.failures["q1"][0].startswith('support: "Penalties include prison')
 
 
 def test_latency_percentiles() -> None:
@@ -299,6 +310,16 @@ def test_cli_writes_nothing_for_a_malformed_dataset(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.jsonl"]
 
 
+def test_cli_leaves_a_folder_that_is_not_a_report_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_lines(tmp_path, [GOOD])
+    (tmp_path / "notes.txt").write_text("mine")
+    assert cli.main(["run", "--dataset", str(path), "--out", str(tmp_path)]) == 2
+    assert "does not hold a report" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_fail_under_and_fail_over_exit_1_with_a_line_per_metric(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -330,3 +351,46 @@ def test_thresholds_must_point_the_right_way(capsys: pytest.CaptureFixture[str])
         cli.main(["run", "--dataset", "d", "--out", "o", "--fail-under", "false_abstain_rate=0"])
     assert exit_.value.code == 2
     assert "use --fail-over" in capsys.readouterr().err
+
+
+# --- the gold sets against the real index (CI runs these; the gates are in evals/README.md) ---
+
+SMOKE_GATE = [
+    *("--fail-under", "citation_validity=1", "--fail-under", "disclaimer_rate=1"),
+    *("--fail-over", "must_not_say_violations=0", "--fail-over", "false_abstain_rate=0.1"),
+    *("--fail-under", "by_language.en.retrieval_recall_at_5=0.9"),
+    *("--fail-under", "by_language.en.citation_recall=0.9"),
+    *("--fail-under", "by_language.en.citation_precision=0.8"),
+    *("--fail-under", "abstain_accuracy=0.8", "--fail-under", "refuse_accuracy=1"),
+]
+FULL_GATE = [
+    *("--fail-under", "citation_validity=1", "--fail-under", "disclaimer_rate=1"),
+    *("--fail-over", "must_not_say_violations=0", "--fail-over", "false_abstain_rate=0.1"),
+    *("--fail-under", "by_language.en.retrieval_recall_at_5=0.8"),
+    *("--fail-under", "by_language.en.citation_recall=0.8"),
+    *("--fail-under", "by_language.en.citation_precision=0.9"),
+    *("--fail-under", "abstain_accuracy=0.8", "--fail-under", "refuse_accuracy=0.9"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "gate"), [("gold-smoke", SMOKE_GATE), ("gold", FULL_GATE)])
+def test_gold_set_passes_its_ci_gate(
+    built_index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    gate: list[str],
+) -> None:
+    out = tmp_path / "report"
+    dataset = DATASETS / f"{name}.jsonl"
+    code = cli.main(["run", "--dataset", str(dataset), "--out", str(out), *gate])
+    assert code == 0, capsys.readouterr().err
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert set(report.CONTRACT_KEYS) <= set(data["metrics"])
+    assert set(report.METRIC_KEYS) <= set(data["metrics"])
+    assert set(data["by_language"]) == {"en", "zh"}
+    assert len(data["items"]) == data["metrics"]["n"] == len(dataset.read_text().splitlines())
+    assert data["retrieval_default"] == "hybrid_expand"
+    assert "## Retrieval configurations" in (out / "report.md").read_text(encoding="utf-8")
+    assert all((out / chart).read_bytes().startswith(b"\x89PNG") for chart in report.CHARTS)

@@ -4,14 +4,16 @@ Shared by the extractive backend and the refusal: a provision quoted with its pi
 date and e-Legislation link; a document's sentences quoted whole; help resources.
 """
 
+import re
 from typing import Any
 
 from assistant.answer.messages import DEFINITION, LAW_AS_AT, NOT_IN_FORCE, Language
 from assistant.answer.schema import Citation
-from assistant.answer.text import normalise, reading_seconds, sentences
-from assistant.retrieve.catalog import Catalog
+from assistant.answer.text import normalise, sentences
+from assistant.citations import find_cites, is_statute_cite, section_of
+from assistant.retrieve.catalog import Catalog, best_match
 
-HELP_SECONDS = 12.0
+_CONTACT = re.compile(r"\b\d{3,4}\s?\d{4}\b|\b999\b|https?://|www\.")
 
 
 class CitationBook:
@@ -46,6 +48,13 @@ class CitationBook:
         return n
 
 
+def sections(parts: list[tuple[dict[Language, str], list[str]]], language: Language) -> str:
+    """Headed sections in order; a section with no lines is left out."""
+    return "\n\n".join(
+        f"**{heading[language]}**\n" + "\n".join(lines) for heading, lines in parts if lines
+    )
+
+
 def markers(numbers: list[int]) -> str:
     return " ".join(f"[{n}]" for n in dict.fromkeys(numbers))
 
@@ -74,22 +83,42 @@ def provision(
     ]
 
 
-def sentence_line(book: CitationBook, chunk_id: str, sentence: str, meta: dict[str, Any]) -> str:
-    return f"{sentence} [{book.cite(chunk_id, sentence, meta)}]"
+def pinpoints(sentence: str, found: Catalog) -> list[tuple[str, str]]:
+    """(pinpoint as written, chunk holding it) for each provision a sentence names."""
+    pairs = []
+    for cite in dict.fromkeys(find_cites(sentence)):
+        if not is_statute_cite(cite):
+            continue
+        chunk_id = best_match(found.chunks_for(cite, section_of(cite)), sentence, found)
+        if chunk_id is not None:
+            pairs.append((cite, chunk_id))
+    return pairs
+
+
+def cited_sentence(
+    book: CitationBook, chunk_id: str, sentence: str, meta: dict[str, Any], found: Catalog
+) -> tuple[str, list[str]]:
+    """A quoted sentence with its marker and one for each provision it names, and the chunks of
+    those provisions."""
+    numbers = [book.cite(chunk_id, sentence, meta)]
+    named = []
+    for cite, cid in pinpoints(sentence, found):
+        numbers.append(book.cite(cid, found.texts[cid], found.metadata[cid], cite))
+        named.append(cid)
+    return f"{sentence} {markers(numbers)}", named
 
 
 def help_lines(book: CitationBook, doc_ids: list[str], found: Catalog) -> list[str]:
-    """Each help document's opening sentences, as many as can be read in a few seconds."""
+    """For each help document, what it is (its first sentence) and how to reach it (its first
+    sentence with a phone number or address), whole sentences in document order."""
     lines = []
     for doc_id in doc_ids:
         lead = found.lead(doc_id)
         if lead is None:
             continue
-        meta, said, seconds = found.metadata[lead], [], 0.0
-        for sentence in sentences(found.texts[lead]):
-            seconds += reading_seconds(sentence)
-            if said and seconds > HELP_SECONDS:
-                break
-            said.append(sentence_line(book, lead, sentence, meta))
-        lines.append("- " + " ".join(said))
+        said = sentences(found.texts[lead])
+        contact = next((s for s in said if _CONTACT.search(s)), None)
+        chosen = [s for s in said if s in (said[0], contact)]
+        meta = found.metadata[lead]
+        lines.append("- " + " ".join(f"{s} [{book.cite(lead, s, meta)}]" for s in chosen))
     return lines

@@ -16,12 +16,15 @@ _I = re.IGNORECASE
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)*"
     r"(?:previous|prior|above|earlier|preceding|system|safety|old)?\s*"
-    r"(?:instructions?|rules?|prompts?|guidelines?|guardrails?|directions?|filters?)\b[\s,.:;!-]*"
-    r"(?:and\s+)?"
-    r"|\byou\s+are\s+now\b[^.?!\n]*[.?!\n]?\s*"
-    r"|\b(?:new|system)\s+(?:instructions?|prompt)\s*:\s*"
-    r"|\b(?:developer|jailbreak|dan)\s+mode\b[^.?!\n]*[.?!\n]?\s*"
+    r"(?:instructions?|rules?|prompts?|guidelines?|guardrails?|directions?|filters?|corpus"
+    r"|sources?|context|documents?)\b[\s,.:;!-]*(?:and\s+your\s+\w+[\s,.:;!-]*)?"
+    r"|\byou(?:'re|\s+are)\s+(?:now\s+)?(?:my|a|an|now)\b[^.?!:\n]*[.?!:\n]?\s*"
+    r"|\b(?:new|system)\s+(?:instructions?|prompt)\s*:\s*|^\s*system\s*:\s*"
+    r"|\b(?:developer|jailbreak|dan|god)\s+mode\b[^.?!\n]*[.?!\n]?\s*"
     r"|\bpretend\s+(?:to\s+be|you\s+are)\b[^.?!\n]*[.?!\n]?\s*"
+    r"|\b(?:just\s+)?(?:reply|respond|answer|say|output|print)\s+(?:with\s+)?(?:only\s+)?"
+    r"['\"“‘][^'\"”’]{0,80}['\"”’][\s,.:;!—-]*"
+    r"|</?\s*(?:question|instructions?|system|prompt)\s*>"
     r"|忽略(?:之前|以上|先前|所有)?的?(?:指示|指令|規則)[，,。\s]*",
     _I,
 )
@@ -44,7 +47,6 @@ _ASKING = (
     r"|(?:which|what|any|best|good|free|an?)\s+(?:apps?|tools?|sites?|websites?|bots?|ai|"
     r"programs?|software|services?|links?|groups?|channels?)"
     r"|(?:can|could|will|would)\s+you|(?:help|teach|show|let)\s+me|tell\s+me\s+how"
-    r"|i\s+(?:want|wanna|need|would\s+like|'d\s+like|am\s+going|'m\s+going|plan|intend)(?:\s+to)?"
     r"|please|give\s+me|send\s+me|looking\s+for|is\s+there\s+a\s+way\s+to)"
 )
 _GAP = r"[^.?!\n]{0,60}?"
@@ -64,6 +66,49 @@ _REQUESTS = [
     re.compile(
         r"(?:幫我|教我|點樣|怎樣|如何|邊度|哪裡)[^。？！]{0,12}(?:整|做|製作|生成|搵|找|下載|睇|散播|發布)"
         r"[^。？！]{0,12}(?:裸照|裸體|色情|深偽|私密影像|脫衣)"
+    ),
+]
+
+_CAMERA = (
+    r"(?:(?:hide|install|plant|set\s+up|put|place)\b[^.?!\n]{0,20}\bcameras?"
+    r"|(?:film|record|photograph|shoot|video)\w*\b[^.?!\n]{0,30}"
+    r"\b(?:up\s+(?:her\s+|their\s+)?skirts?|upskirt\w*|changing\s+rooms?|toilets?|showers?"
+    r"|secretly))"
+)
+_REQUESTS += [
+    re.compile(rf"\b{_ASKING}\b{_GAP}{_CAMERA}", _I),
+    re.compile(
+        rf"(?:\b{_ASKING}\b|^\s*(?:please\s+)?give\s+me\b){_GAP}\b(?:find|get|track|look\s+up)\b"
+        r"[^.?!\n]{0,40}?\b(?:home\s+address|address|phone\s+number|where\s+(?:she|he|they)\s+lives?"
+        r"|real\s+name|identity)",
+        _I,
+    ),
+]
+
+# Never excused by the asker's own image or by a removal: evading the police, destroying
+# evidence, drafting a threat.
+_ALWAYS = [
+    re.compile(
+        rf"\b(?:{_MAKE}|{_SPREAD}|film|record|hide|install)\b[^.?!\n]{{0,80}}?"
+        r"\b(?:without\s+(?:being|getting)\s+(?:caught|found|traced|noticed)"
+        r"|so\s+(?:the\s+)?police\s+(?:can't|cannot|won't|don't)|untraceabl\w*)",
+        _I,
+    ),
+    re.compile(
+        r"\b(?:wipe|destroy|get\s+rid\s+of|delete|hide)\b[^.?!\n]{0,60}?\b(?:before|so)\b"
+        r"[^.?!\n]{0,60}?\b(?:police|court|investigat\w*)\b[^.?!\n]{0,60}?"
+        r"\b(?:i|we)\s+(?:made|created|posted|shared|took|filmed|sent)\b",
+        _I,
+    ),
+    re.compile(
+        r"^\s*(?:please\s+)?(?:write|draft|compose)\b[^.?!\n]{0,120}?"
+        r"\b(?:nudes?|naked|intimate|unless|opinion|threat\w*)",
+        _I,
+    ),
+    re.compile(
+        r"\bmy\s+(?:sextortion|blackmail|extortion|threat\w*)\s+(?:message|text|note|letter|dm|email)"
+        r"|\bso\s+(?:it|that\s+it)\s+(?:doesn't|does\s+not|won't|will\s+not)\s+count\s+as\b",
+        _I,
     ),
 ]
 
@@ -104,13 +149,11 @@ def without_injection(question: str) -> str:
     return " ".join(_INJECTION.sub(" ", question).split())
 
 
-def has_injection(question: str) -> bool:
-    return _INJECTION.search(question) is not None
-
-
 def is_harmful(question: str) -> bool:
     """A request to make, find, get or spread an intimate image of someone, to undress a
     photo, or to identify the people shown."""
+    if any(pattern.search(question) for pattern in _ALWAYS):
+        return True
     if _OWN_OR_REMOVAL.search(question):
         return False
     return any(pattern.search(question) for pattern in _REQUESTS)

@@ -52,10 +52,15 @@ REFUSE: dict[Language, str] = {
     ),
 }
 
+ENGLISH_SOURCES = "*以下內容引自英文原文。*"
 LAW_AS_AT: dict[Language, str] = {"en": "law as at {date}", "zh": "法律版本日期 {date}"}
 NOT_IN_FORCE: dict[Language, str] = {
     "en": "**not in operation** ({status}): this provision is not law in force; text as at {date}",
     "zh": "**尚未實施**（{status}）：此條文並非現行法律；文本日期 {date}",
+}
+NOT_IN_OPERATION: dict[Language, str] = {
+    "en": "not in operation ({status})",
+    "zh": "尚未實施（{status}）",
 }
 DEFINITION: dict[Language, str] = {"en": "definition of “{term}”", "zh": "「{term}」的定義"}
 EMPTY_QUESTION = "the question is empty: ask about Hong Kong law on intimate or deepfake images"

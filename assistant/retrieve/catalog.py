@@ -8,7 +8,7 @@ only, so these tables are built once per opened index.
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from assistant.store import Index, bm25_tokenize
@@ -149,21 +149,24 @@ def _scope(found: Catalog, definition: dict[str, Any]) -> tuple[int | None, bool
     return None, False
 
 
-def words(text: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def words(text: str) -> frozenset[str]:
     """Stemmed content words, the same ones BM25 matches on."""
     tokenized = bm25_tokenize([text])
-    return set(tokenized.vocab) - {""}
+    return frozenset(tokenized.vocab) - {""}
 
 
 def best_match(ids: list[str], text: str, found: "Catalog") -> str | None:
-    """The chunk among ids that a sentence is about when it cites a larger unit: a definition
-    whose term the sentence uses, else the chunk sharing most words with it for its length."""
+    """The chunk among ids that a sentence is about when it cites a larger unit: the definition
+    of the longest term the sentence uses, else the chunk sharing most words with it for its
+    length."""
     wanted = words(text)
     lowered = text.lower()
 
-    def fit(cid: str) -> tuple[bool, float]:
+    def fit(cid: str) -> tuple[int, float]:
         theirs = words(found.texts[cid])
         term = str(found.metadata[cid].get("term") or "").lower()
-        return bool(term) and term in lowered, len(wanted & theirs) / max(len(theirs), 1) ** 0.5
+        named = len(term) if term and term in lowered else 0
+        return named, len(wanted & theirs) / max(len(theirs), 1) ** 0.5
 
     return max(ids, key=fit, default=None)

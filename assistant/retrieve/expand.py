@@ -55,9 +55,7 @@ def cited(chunk_id: str, metadata: dict[str, Any], found: Catalog) -> list[str]:
     for cite in cites:
         if not is_statute_cite(cite) or section_of(cite) in sections:
             continue
-        match = best_match(
-            found.chunks_for(cite, section_of(cite)), found.texts[chunk_id], found.texts
-        )
+        match = best_match(found.chunks_for(cite, section_of(cite)), found.texts[chunk_id], found)
         if match:
             sections.add(section_of(cite))
             chosen.append(match)

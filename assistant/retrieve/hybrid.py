@@ -8,10 +8,12 @@ a whole document) because that is what a citation counts as; each carries its be
 """
 
 from collections import defaultdict
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
+import bm25s
 import numpy as np
+import torch
 from pydantic import BaseModel
 
 from assistant.ingest.embed import load_embedder
@@ -63,16 +65,23 @@ def search(
     mode: Mode = "hybrid",
     expand: bool = True,
     index: Index | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> list[Hit]:
     """The k best sections for query, best first; with expand, legal expansion adds the
-    definitions and cited provisions right after the hit that needs them."""
+    definitions and cited provisions right after the hit that needs them. kinds limits the
+    search to some kinds of source, e.g. ("help",)."""
     index = index or load_index()
-    uploaded = user_docs(index)
+    uploaded = user_docs(index) if kinds is None or "user" in kinds else None
     rankings = []
     if mode in ("hybrid", "dense"):
-        rankings.append(("dense", _dense(query, index, uploaded)))
+        rankings.append(("dense", _dense(query, index, uploaded, kinds)))
     if mode in ("hybrid", "bm25"):
-        rankings.append(("bm25", _bm25(query, index, uploaded)))
+        rankings.append(("bm25", _bm25(query, index.bm25, index.bm25_ids, index.metadata, kinds)))
+    if mode in ("hybrid", "bm25") and uploaded:
+        # A separate ranking: BM25 scores of indexes of different sizes are not comparable.
+        rankings.append(
+            ("bm25", _bm25(query, uploaded.bm25, uploaded.ids, uploaded.metadata, kinds))
+        )
     hits = _fuse(rankings, _Chunks(index, uploaded))
     if expand:
         hits = _expand(hits, index, k)
@@ -92,6 +101,44 @@ def chunk(chunk_id: str, index: Index | None = None) -> tuple[str, dict[str, Any
     return None
 
 
+@lru_cache(maxsize=32)
+def query_vector(query: str) -> tuple[float, ...]:
+    """The query's embedding, kept for a few queries: one answer searches the corpus and the
+    help documents and ranks leads with the same question, and the model costs most of it.
+
+    One short text is encoded on one thread: on two shared cores the second thread only waits
+    (measured under load: 23 ms on one thread, 100-700 ms on two)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return tuple(load_embedder().embed_query(query))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def bm25_scores(query: str, chunk_ids: list[str], index: Index | None = None) -> dict[str, float]:
+    """BM25 scores of given corpus chunks for query, e.g. to compare documents' leads."""
+    index = index or load_index()
+    scores = _bm25_all(query, index.bm25)
+    positions = _positions(index)
+    return {cid: float(scores[positions[cid]]) for cid in chunk_ids if cid in positions}
+
+
+@cache
+def _positions(index: Index) -> dict[str, int]:
+    return {cid: i for i, cid in enumerate(index.bm25_ids)}
+
+
+def _bm25_all(query: str, retriever: bm25s.BM25) -> np.ndarray:
+    """Every chunk's score; zeros when no word of the query is in the index."""
+    tokenized = bm25_tokenize([query])
+    words = {number: word for word, number in tokenized.vocab.items()}
+    known = retriever.get_tokens_ids([words[number] for number in tokenized.ids[0]])
+    if not known:
+        return np.zeros(retriever.scores["num_docs"])
+    return retriever.get_scores(known)
+
+
 class _Chunks:
     """Text and metadata by chunk id across the corpus and the uploaded documents."""
 
@@ -100,10 +147,13 @@ class _Chunks:
         self.metadata = index.metadata | (uploaded.metadata if uploaded else {})
 
 
-def _dense(query: str, index: Index, uploaded: UserDocs | None) -> Ranking:
+def _dense(
+    query: str, index: Index, uploaded: UserDocs | None, kinds: tuple[str, ...] | None
+) -> Ranking:
     """Chunks by cosine similarity; both collections hold the same model's vectors, so their
     similarities are comparable and merge into one ranking."""
-    vector = load_embedder().embed_query(query)
+    vector = list(query_vector(query))
+    where = {"kind": {"$in": list(kinds)}} if kinds else None
     ranking: Ranking = []
     for collection in (index.collection, uploaded.collection if uploaded else None):
         if collection is None:
@@ -111,6 +161,7 @@ def _dense(query: str, index: Index, uploaded: UserDocs | None) -> Ranking:
         found = collection.query(
             query_embeddings=[vector],
             n_results=min(CANDIDATES, collection.count()),
+            where=where,
             include=["distances"],
         )
         ranking += [
@@ -120,22 +171,18 @@ def _dense(query: str, index: Index, uploaded: UserDocs | None) -> Ranking:
     return sorted(ranking, key=lambda pair: pair[1], reverse=True)[:CANDIDATES]
 
 
-def _bm25(query: str, index: Index, uploaded: UserDocs | None) -> Ranking:
-    tokenized = bm25_tokenize([query])
-    words = {number: word for word, number in tokenized.vocab.items()}
-    tokens = [words[number] for number in tokenized.ids[0]]
-    ranking: Ranking = []
-    sources = [(index.bm25, index.bm25_ids)]
-    if uploaded:
-        sources.append((uploaded.bm25, uploaded.ids))
-    for retriever, ids in sources:
-        known = retriever.get_tokens_ids(tokens)
-        if not known:
-            continue
-        scores = retriever.get_scores(known)
-        best = np.argsort(-scores)[:CANDIDATES]
-        ranking += [(ids[i], float(scores[i])) for i in best if scores[i] > 0]
-    return sorted(ranking, key=lambda pair: pair[1], reverse=True)[:CANDIDATES]
+def _bm25(
+    query: str,
+    retriever: bm25s.BM25,
+    ids: list[str],
+    metadata: dict[str, dict[str, Any]],
+    kinds: tuple[str, ...] | None,
+) -> Ranking:
+    scores = _bm25_all(query, retriever)
+    best = [i for i in np.argsort(-scores) if scores[i] > 0]
+    if kinds:
+        best = [i for i in best if metadata[ids[i]]["kind"] in kinds]
+    return [(ids[i], float(scores[i])) for i in best[:CANDIDATES]]
 
 
 def _fuse(rankings: list[tuple[str, Ranking]], chunks: _Chunks) -> list[Hit]:

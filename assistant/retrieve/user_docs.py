@@ -1,7 +1,7 @@
 """Documents a person uploaded, searched beside the corpus so they are cited like any source.
 
 They live in a second Chroma collection that the app fills while it runs, so their BM25 index is
-built in memory and rebuilt whenever the number of uploaded chunks changes.
+built in memory and rebuilt whenever the set of uploaded chunks changes.
 """
 
 from dataclasses import dataclass
@@ -43,11 +43,11 @@ def user_docs(index: store.Index) -> UserDocs | None:
         )
     except NotFoundError:
         return None
-    count = collection.count()
-    if not count:
+    ids = collection.get(include=[])["ids"]
+    if not ids:
         return None
     loaded = _loaded.get(index.dir)
-    if loaded is None or len(loaded.ids) != count:
+    if loaded is None or set(loaded.ids) != set(ids):
         loaded = _load(collection)
         _loaded[index.dir] = loaded
     return loaded

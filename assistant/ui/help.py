@@ -81,21 +81,26 @@ def numbers_line() -> str:
     return " · ".join(f"**{escape(e.name)}** {_call(e.phone or '')}" for e in found)
 
 
-def show_panel(intro: bool = True) -> None:
-    """Every service with its number and its lead paragraph, shown as plain text."""
+def show_panel(leads: bool = True) -> None:
+    """Every service with its number; with `leads`, what each one does, in its own words.
+
+    It opens by saying the person is not to blame: someone who has just found a fake image of
+    themselves should meet reassurance and a number before anything else.
+    """
     found = entries()
-    if intro:
-        police = next((e for e in found if e.doc_id == "help-police" and e.phone), None)
-        danger = f" If you are in danger now, call the police on {police.phone}." if police else ""
-        st.markdown(f"**It is not your fault, and you do not have to deal with it alone.**{danger}")
+    police = next((e for e in found if e.doc_id == "help-police" and e.phone), None)
+    danger = f" If you are in danger now, call the police on {police.phone}." if police else ""
+    st.markdown(f"It is not your fault, and you do not have to deal with it alone.{danger}")
     if not found:
         st.warning("The help contacts could not be loaded from corpus/help.")
+        return
     for entry in found:
         number = f" — {_call(entry.phone)}" if entry.phone else ""
         st.markdown(f"**{escape(entry.name)}**{number}")
-        st.caption(escape(entry.lead))
-    if found:
-        st.caption(
-            f"Numbers as published by each service, checked {escape(found[0].checked)}. "
-            "Their websites have current details and opening hours."
-        )
+        if leads:
+            st.caption(escape(entry.lead))
+    checked = min(e.checked for e in found)
+    st.caption(
+        f"Numbers as published by each service, checked {escape(checked)}. "
+        "Their websites have current details and opening hours."
+    )

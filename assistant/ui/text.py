@@ -10,7 +10,7 @@ from collections.abc import Iterator
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
 _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n{2,}")
-_PHONE = re.compile(r"(?<![\d.])(?:999|\d{4}[ -]\d{4}|\d{5})(?![\d.])")
+_PHONE = re.compile(r"(?<!\d)(?:999|\d{4}[ -]\d{4}|\d{5})(?!\d)")
 
 
 def escape(text: str) -> str:
@@ -23,24 +23,30 @@ def anchor(turn: int, n: int) -> str:
     return f"source-{turn}-{n}"
 
 
-def link_markers(markdown: str, turn: int, known: set[int]) -> str:
-    """Citation markers [n] become links to the sources panel; unknown numbers stay as written."""
+def link_markers(markdown: str, anchors: dict[int, str]) -> str:
+    """Citation markers [n] become links to their source; unknown numbers stay as written."""
 
     def link(match: re.Match[str]) -> str:
         n = int(match.group(1))
-        return rf"[\[{n}\]](#{anchor(turn, n)})" if n in known else match.group(0)
+        return rf"[\[{n}\]](#{anchors[n]})" if n in anchors else match.group(0)
 
     return _MARKER.sub(link, markdown)
 
 
-def highlight(passage: str, quote: str) -> str:
-    """The passage, escaped, with the quoted sentence highlighted where it occurs in it."""
-    start = passage.find(quote) if quote else -1
-    if start < 0:
+def highlight(passage: str, quotes: list[str]) -> str:
+    """The passage, escaped, with each quoted sentence highlighted. A quote that is the whole
+    passage is left plain: highlighting everything would point at nothing."""
+    wanted = sorted({q for q in quotes if q and q != passage}, key=len, reverse=True)
+    if not wanted:
         return escape(passage)
-    end = start + len(quote)
-    marked = f"**:orange-background[{escape(quote)}]**"
-    return escape(passage[:start]) + marked + escape(passage[end:])
+    spans = re.compile("|".join(re.escape(q) for q in wanted))
+    parts, position = [], 0
+    for match in spans.finditer(passage):
+        parts.append(escape(passage[position : match.start()]))
+        parts.append(f"**:orange-background[{escape(match.group(0))}]**")
+        position = match.end()
+    parts.append(escape(passage[position:]))
+    return "".join(parts)
 
 
 def pieces(markdown: str) -> Iterator[str]:

@@ -1,0 +1,35 @@
+"""The finished Markdown: notice, verified body, sources list and disclaimer, in that order."""
+
+from assistant.answer.messages import HEADINGS, LAW_AS_AT, NOT_IN_OPERATION, Language
+from assistant.answer.schema import Citation
+
+
+def source_lines(citations: list[Citation], language: Language) -> list[str]:
+    """One line per cited provision or document; sentences quoted from the same document share
+    its line."""
+    by_cite: dict[str, list[Citation]] = {}
+    for citation in citations:
+        by_cite.setdefault(citation.cite, []).append(citation)
+    lines = []
+    for cite, group in by_cite.items():
+        first = group[0]
+        parts = [" ".join(f"[{c.n}]" for c in group) + f" `{cite}`", first.title]
+        if first.kind == "statute" and first.status != "operational":
+            parts.append(NOT_IN_OPERATION[language].format(status=first.status))
+        elif first.kind == "statute" and first.version_date:
+            parts.append(LAW_AS_AT[language].format(date=first.version_date))
+        if first.url:
+            parts.append(first.url)
+        lines.append("- " + " — ".join(part for part in parts if part))
+    return lines
+
+
+def markdown(
+    notice: str, body: str, citations: list[Citation], disclaimer: str, language: Language
+) -> str:
+    parts = [text for text in (notice, body) if text]
+    if citations:
+        lines = source_lines(citations, language)
+        parts.append(f"**{HEADINGS['sources'][language]}**\n" + "\n".join(lines))
+    parts.append(f"---\n*{disclaimer}*")
+    return "\n\n".join(parts)

@@ -1,0 +1,207 @@
+"""One answer on screen: the text with linked citation markers, the disclaimer, help when the
+question is about something done to the asker, the sources panel and the feedback form.
+
+Quoted corpus and user text reaches the screen escaped, so a "$", "*" or "![...]" in a statute or
+an uploaded file shows as written instead of turning into maths, emphasis or a remote image.
+"""
+
+import datetime as dt
+import re
+import time
+from collections.abc import Iterator
+from urllib.parse import quote as url_quote
+
+import streamlit as st
+
+from assistant import feedback
+from assistant.answer.schema import Answer, Citation
+from assistant.ui import help as help_panel
+from assistant.ui import resources
+from assistant.ui.text import anchor, escape, highlight, link_markers, pieces
+
+STREAM_PAUSE = 0.02
+STATUS_NOTES = {
+    "pending": "Not yet in operation: this text is not law in force.",
+    "repealed": "Repealed: this text is no longer law.",
+    "omitted": "Omitted from the current version.",
+}
+KIND_LABELS = {
+    "statute": "Legislation",
+    "explainer": "Explainer",
+    "guideline": "Official guidance (summary)",
+    "news": "News report (summary)",
+    "help": "Help service",
+    "user": "Added by staff",
+}
+
+
+def _escape_quotes(markdown: str, citations: list[Citation]) -> str:
+    """Escape exactly the quoted spans: the pipeline writes the structure (headings, quote
+    blocks, markers) and everything it quotes is some citation's `quote`."""
+    quotes = sorted({c.quote for c in citations if c.quote}, key=len, reverse=True)
+    if not quotes:
+        return markdown
+    spans = re.compile("|".join(re.escape(q) for q in quotes))
+    return spans.sub(lambda m: escape(m.group(0)), markdown)
+
+
+def _groups(answer: Answer) -> list[list[Citation]]:
+    """Citations grouped by the passage they quote, in order of first use: three sentences of
+    one explainer are one source to read, with three highlights."""
+    grouped: dict[str, list[Citation]] = {}
+    for citation in answer.citations:
+        grouped.setdefault(citation.chunk_id or f"#{citation.n}", []).append(citation)
+    return list(grouped.values())
+
+
+def _anchors(answer: Answer, turn: int) -> dict[int, str]:
+    return {c.n: anchor(turn, group[0].n) for group in _groups(answer) for c in group}
+
+
+def safe_markdown(markdown: str, answer: Answer, turn: int) -> str:
+    """Part of an answer ready for st.markdown: quotes escaped, markers linked to sources."""
+    return link_markers(_escape_quotes(markdown, answer.citations), _anchors(answer, turn))
+
+
+def _stream(markdown: str) -> Iterator[str]:
+    for piece in pieces(markdown):
+        yield piece
+        time.sleep(STREAM_PAUSE)
+
+
+def _write(markdown: str, stream: bool) -> None:
+    if stream:
+        st.write_stream(_stream(markdown))
+    else:
+        st.markdown(markdown)
+
+
+def _date(value: str) -> str:
+    try:
+        return dt.date.fromisoformat(value).strftime("%-d %B %Y")
+    except ValueError:
+        return value
+
+
+def _link(url: str) -> str:
+    """A Markdown link for http(s) addresses only; anything else is shown as plain text."""
+    if not re.match(r"https?://", url):
+        return escape(url)
+    href = url_quote(url, safe=":/?#&=%!~*'@+,;$")
+    return f"[{escape(url)}]({href.replace('(', '%28').replace(')', '%29')})"
+
+
+def show_source(group: list[Citation], turn: int) -> None:
+    """One passage: what it is, how current, where it comes from, and the passage itself as
+    text with the sentences the answer relies on highlighted."""
+    first = group[0]
+    passage, heading = resources.passage(first)
+    markers = " ".join(f"[{c.n}]" for c in group)
+    statute = first.kind == "statute"
+    name = first.cite if statute else first.title
+    with st.container(border=True):
+        st.subheader(escape(f"{markers} {name}"), anchor=anchor(turn, first.n))
+        if statute:
+            title = f"{first.title} — {heading}" if heading else first.title
+            st.markdown(f"**{escape(title)}**")
+        kind = KIND_LABELS.get(first.kind, first.kind.title())
+        when = "law as at" if statute else "dated"
+        cite = "" if statute else f" · cited as {first.cite}"
+        st.caption(escape(f"{kind}{cite} · {when} {_date(first.version_date)}"))
+        if first.status in STATUS_NOTES:
+            st.warning(STATUS_NOTES[first.status])
+        if first.url:
+            st.markdown(f"Source: {_link(first.url)}")
+        st.markdown(highlight(passage, [c.quote for c in group]))
+
+
+def show_sources(answer: Answer, turn: int) -> None:
+    if not answer.citations:
+        return
+    st.markdown("**Sources** — the sentences the answer quotes are highlighted")
+    for group in _groups(answer):
+        show_source(group, turn)
+
+
+def _disclaimer(answer: Answer) -> None:
+    st.caption(f":material/gavel: {escape(answer.disclaimer)}")
+
+
+def _help_box() -> None:
+    with st.container(border=True):
+        st.markdown("**Get help now**")
+        help_panel.show_panel(leads=False)
+
+
+def _quick(answer: Answer, turn: int, stream: bool) -> None:
+    """For a hotline worker with a caller waiting: short answer, key citation, numbers."""
+    _write(safe_markdown(answer.short_answer or resources.body(answer), answer, turn), stream)
+    key = next((c for c in answer.citations if c.kind == "statute"), None)
+    if key is not None:
+        st.markdown(
+            f"**Key provision:** {escape(key.cite)}, {escape(key.title)} "
+            f"(law as at {escape(_date(key.version_date))})"
+        )
+    st.markdown(f":material/call: {help_panel.numbers_line()}")
+    _disclaimer(answer)
+    with st.expander("Full answer and sources"):
+        st.markdown(safe_markdown(resources.body(answer), answer, turn))
+        show_sources(answer, turn)
+
+
+def show_answer(answer: Answer, turn: int, quick: bool, stream: bool = False) -> None:
+    """Everything shown for one answer, in reading order; `turn` keeps its anchors and widgets
+    apart from other answers in the same conversation."""
+    if quick and answer.status == "answered":
+        _quick(answer, turn, stream)
+    else:
+        _write(safe_markdown(resources.body(answer), answer, turn), stream)
+        _disclaimer(answer)
+        if answer.victim:
+            _help_box()
+        show_sources(answer, turn)
+    show_feedback(answer, turn)
+
+
+FEEDBACK_NOTICE = (
+    "Saved on this computer only, and only when you press Save: your rating, your comment, the "
+    "time, whether the assistant answered, and which sources it cited. Your question is saved "
+    "only if you tick the box."
+)
+
+
+def show_feedback(answer: Answer, turn: int) -> None:
+    """A rating is stored only when the person presses Save; the question only when ticked."""
+    if st.session_state.get(f"rated-{turn}"):
+        st.caption("Thank you — your feedback was saved.")
+        return
+    with (
+        st.popover("Was this helpful?"),
+        st.form(f"feedback-{turn}", border=False, clear_on_submit=True),
+    ):
+        rating = st.radio(
+            "Was this answer helpful?",
+            ["helpful", "not helpful"],
+            format_func=str.capitalize,
+            index=None,
+            horizontal=True,
+        )
+        comment = st.text_area("Comment (optional)", max_chars=feedback.MAX_COMMENT)
+        include = st.checkbox("Include my question with this feedback", value=False)
+        st.caption(FEEDBACK_NOTICE)
+        if not st.form_submit_button("Save feedback"):
+            return
+        if rating is None:
+            st.warning("Choose helpful or not helpful first.")
+            return
+        feedback.save(
+            feedback.Feedback(
+                rating=rating,
+                status=answer.status,
+                cited=[c.cite for c in answer.citations],
+                comment=comment,
+                question=answer.question if include else None,
+            )
+        )
+        st.session_state[f"rated-{turn}"] = True
+        st.rerun()
