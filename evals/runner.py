@@ -137,13 +137,13 @@ def _index_meta(index: Index) -> dict[str, Any]:
     """Which build was scored, and whether `python -m assistant index` would rebuild it: a
     stale index would be scored against quotes the corpus no longer holds."""
     manifest = index.manifest
-    inputs = build._inputs(build.corpus_files(config.corpus_dir()))
+    inputs = build.corpus_inputs(config.corpus_dir())
     return {
         "dir": str(index.dir),
         "built_at": manifest.built_at,
         "chunks": manifest.chunks,
         "model": manifest.model,
-        "current": build._is_current(manifest, inputs),
+        "current": build.is_current(manifest, inputs),
     }
 
 

@@ -7,7 +7,6 @@ the manifest, so a crash mid-way leaves the previous build serving.
 
 import hashlib
 import time
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,11 +77,14 @@ def shown_path(path: Path) -> str:
     )
 
 
-def _inputs(files: Iterable[Path]) -> dict[str, str]:
+def corpus_inputs(corpus: Path) -> dict[str, str]:
+    """sha256 of every corpus file by its shown path: what a build is built from."""
+    files = corpus_files(corpus)
     return {shown_path(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
 
-def _is_current(manifest: store.Manifest | None, inputs: dict[str, str]) -> bool:
+def is_current(manifest: store.Manifest | None, inputs: dict[str, str]) -> bool:
+    """True when a build would change nothing: same files, same model, same chunking code."""
     return (
         manifest is not None
         and manifest.inputs == inputs
@@ -159,10 +161,9 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
     corpus = corpus or config.corpus_dir()
     index_dir = index_dir or config.index_dir()
     index_dir.mkdir(parents=True, exist_ok=True)
-    files = corpus_files(corpus)
-    inputs = _inputs(files)
+    inputs = corpus_inputs(corpus)
     manifest = store.read_manifest(index_dir)
-    if _is_current(manifest, inputs):
+    if is_current(manifest, inputs):
         return BuildSummary(
             documents=len(manifest.sources),
             chunks=manifest.chunks,
@@ -174,7 +175,7 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
             up_to_date=True,
         )
 
-    chunks, records, skipped = load_chunks(files)
+    chunks, records, skipped = load_chunks(corpus_files(corpus))
     if not chunks:
         return BuildSummary(
             documents=0,
