@@ -23,7 +23,6 @@ MANIFEST = "manifest.json"
 COLLECTION_PREFIX = "chunks-"
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _STEMMER = Stemmer.Stemmer("english")
-_SETTINGS = chromadb.Settings(anonymized_telemetry=False)
 _CLIENT_LOCK = threading.Lock()
 
 
@@ -53,6 +52,11 @@ class Manifest(BaseModel):
     skipped: list[str] = []
 
 
+def _settings() -> chromadb.Settings:
+    """New each time: Chroma's client constructors write into the settings they are given."""
+    return chromadb.Settings(anonymized_telemetry=False)
+
+
 def client(index_dir: Path | None = None) -> Any:
     """A Chroma client: a server when CHROMA_HOST is set, else the folder under the index dir.
 
@@ -68,7 +72,7 @@ def _client(index_dir: Path | None) -> Any:
     if server:
         host, port = server
         try:
-            return chromadb.HttpClient(host=host, port=port, settings=_SETTINGS)
+            return chromadb.HttpClient(host=host, port=port, settings=_settings())
         except Exception as exc:
             raise IndexMissing(
                 f"cannot reach the Chroma server at {host}:{port}: start it "
@@ -76,7 +80,7 @@ def _client(index_dir: Path | None) -> Any:
             ) from exc
     folder = (index_dir or config.index_dir()) / "chroma"
     folder.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(folder), settings=_SETTINGS)
+    return chromadb.PersistentClient(path=str(folder), settings=_settings())
 
 
 def read_manifest(index_dir: Path | None = None) -> Manifest | None:

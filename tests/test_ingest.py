@@ -264,6 +264,8 @@ def test_same_build_works_against_a_chroma_server(
     assert len(served.texts) == summary.chunks
     hits = served.collection.query(query_texts=["blackmail with menaces"], n_results=3)
     assert any(served.metadata[cid]["cite"].startswith("Cap. 210 s.23") for cid in hits["ids"][0])
+    monkeypatch.delenv("CHROMA_HOST")
+    assert store.client(tmp_path / "on-disk").list_collections() == []
 
 
 def test_unreachable_server_gets_one_clear_line(small_corpus: Path, tmp_path: Path) -> None:
