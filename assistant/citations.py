@@ -14,6 +14,9 @@ SECTION_RE = re.compile(
     rf"(?P<pinpoint>{_PINPOINT})"
 )
 DOC_RE = re.compile(r"doc:(?P<id>[a-z0-9][a-z0-9-]*[a-z0-9])")
+CITATION_GROUP = re.compile(
+    rf"\((?:\s*(?:and\s+)?(?:{SECTION_RE.pattern}|{DOC_RE.pattern})\s*[;,]?)+\s*\)"
+)
 
 
 def section_cite(chapter: str, section: str) -> str:
@@ -54,3 +57,9 @@ def find_cites(text: str) -> list[str]:
     found = [(m.start(), m.group(0)) for m in SECTION_RE.finditer(text)]
     found += [(m.start(), m.group(0)) for m in DOC_RE.finditer(text)]
     return [cite for _, cite in sorted(found)]
+
+
+def cite_groups(text: str) -> list[list[str]]:
+    """The citations of each bracketed group, in order: a corpus document ends every claim with
+    one, e.g. "(Cap. 200 s.159AAE(1); doc:help-police)"."""
+    return [find_cites(match.group(0)) for match in CITATION_GROUP.finditer(text)]

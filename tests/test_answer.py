@@ -14,10 +14,11 @@ import jsonschema
 import pytest
 
 from assistant import config
-from assistant.answer import guard, history
+from assistant.answer import guard, history, render
 from assistant.answer.backends import Draft, UnknownBackend, get_backend, names
-from assistant.answer.blocks import CitationBook, provision
+from assistant.answer.blocks import CitationBook, provision, sections
 from assistant.answer.extractive import SHORT_ANSWER_SECONDS
+from assistant.answer.messages import HEADINGS
 from assistant.answer.pipeline import (
     MAX_QUESTION_CHARS,
     QuestionError,
@@ -25,7 +26,7 @@ from assistant.answer.pipeline import (
     answer_runnable,
 )
 from assistant.answer.schema import Answer, Citation, Turn
-from assistant.answer.text import normalise, reading_seconds, sentences
+from assistant.answer.text import normalise, reading_seconds, sentences, without_citations
 from assistant.answer.verify import MARKER, verify
 from assistant.citations import section_of
 from assistant.retrieve.catalog import catalog
@@ -103,6 +104,29 @@ def test_sentences_are_whole_and_citations_do_not_end_them():
         "It carries 5 years (Cap. 200 s.159AAE(5)).",
     ]
     assert reading_seconds("(Cap. 200 s.159AAE(1))") == 0
+
+
+def test_citation_brackets_give_way_to_markers():
+    shown = without_citations(
+        "Sharing it can be a crime (Cap. 200 s.159AAE(1); Cap. 200 s.159AAE(2)). "
+        'Get support (doc:help-rainlily). Blackmail (the law says "with menaces") is a crime '
+        "(Cap. 210 s.23(1), and doc:sextortion-blackmail-and-threats)."
+    )
+    assert shown == (
+        "Sharing it can be a crime. Get support. "
+        'Blackmail (the law says "with menaces") is a crime.'
+    )
+
+
+def test_headings_stand_apart_from_what_follows():
+    body = sections([(HEADINGS["short"], ["A claim. [1]"])], "en")
+    assert body == "**Short answer**\n\nA claim. [1]"
+    citation = Citation(
+        n=1, cite="doc:help-police", doc_id="help-police", title="Police", url="",
+        version_date="", quote="A claim.",
+    )  # fmt: skip
+    rendered = render.markdown("", body, [citation], "Not advice.", "en")
+    assert "**Sources**\n\n- [1] `doc:help-police`" in rendered
 
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * (MAX_QUESTION_CHARS + 1)])
@@ -245,6 +269,48 @@ def test_follow_up_is_answered_about_the_earlier_question(built_index):
     assert result.status == "answered"
     assert "5 years" in result.answer
     assert "Cap. 200 s.159AAE" in cited_sections(result)
+
+
+@pytest.mark.slow
+def test_a_short_follow_up_answers_what_it_asks_about_the_earlier_topic(answers):
+    seed = answers[SEED]
+    turns = [Turn(role="user", content=SEED), Turn(role="assistant", content=seed.answer)]
+    result = answer("What is the penalty?", history=turns)
+    assert result.status == "answered"
+    assert result.short_answer != seed.short_answer
+    assert "5 years" in result.short_answer
+    assert "Cap. 200 s.159AAE(5)" in {citation.cite for citation in result.citations}
+
+
+@pytest.mark.slow
+def test_a_passage_that_answers_better_than_the_lead_opens_the_short_answer(built_index):
+    result = answer("Is a disposal order still valid when the accused is acquitted?")
+    first = result.short_answer.splitlines()[0]
+    assert "acquittal" in first
+    assert "Cap. 200 s.159AAL" in cited_sections(result)
+    assert len(result.short_answer.splitlines()) > 1, "the lead follows the passage sentence"
+
+
+@pytest.mark.slow
+def test_quoted_sentences_are_shown_without_their_citation_brackets(answers):
+    for result in answers.values():
+        citations = {citation.n: citation for citation in result.citations}
+        for line in before_sources(result).splitlines():
+            if line.startswith(">"):
+                continue
+            for claim, numbers in re.findall(r"(.+?)((?: \[\d+\])+)", line.removeprefix("- ")):
+                assert "(Cap." not in claim and "(doc:" not in claim, claim
+                quote = citations[int(MARKER.search(numbers).group(1))].quote
+                assert without_citations(quote) == claim.strip()
+
+
+@pytest.mark.slow
+def test_every_heading_is_followed_by_a_blank_line(answers):
+    for result in answers.values():
+        lines = result.answer.splitlines()
+        for heading, after in zip(lines, lines[1:], strict=False):
+            if re.fullmatch(r"\*\*[^*]+\*\*", heading):
+                assert after == "", heading
 
 
 @pytest.mark.slow

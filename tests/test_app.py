@@ -206,11 +206,6 @@ def test_upload_a_pdf_list_it_and_remove_it(app: AppTest, clean_uploads: None) -
     assert "Removed" in app.success[0].value
 
 
-@pytest.mark.xfail(
-    reason="hybrid.search merges BM25 scores of the corpus and of the small user index by raw "
-    "value, so an uploaded passage gets only the dense vote and rarely reaches the top k",
-    strict=False,
-)
 def test_question_answered_from_an_uploaded_pdf(app: AppTest, clean_uploads: None) -> None:
     upload.add_document(
         "clinic.pdf",
@@ -257,7 +252,7 @@ def _render_user_answer() -> None:
         question="q",
         language="en",
         status="answered",
-        answer=f"**Short answer**\n{quote} [1]",
+        answer=f"**Short answer**\n\n{quote} [1]",
         citations=[citation],
         disclaimer="Information, not advice.",
         timings_ms=Timings(),

@@ -366,8 +366,8 @@ SMOKE_GATE = [
 FULL_GATE = [
     *("--fail-under", "citation_validity=1", "--fail-under", "disclaimer_rate=1"),
     *("--fail-over", "must_not_say_violations=0", "--fail-over", "false_abstain_rate=0.1"),
-    *("--fail-under", "by_language.en.retrieval_recall_at_5=0.8"),
-    *("--fail-under", "by_language.en.citation_recall=0.8"),
+    *("--fail-under", "by_language.en.retrieval_recall_at_5=0.85"),
+    *("--fail-under", "by_language.en.citation_recall=0.85"),
     *("--fail-under", "by_language.en.citation_precision=0.9"),
     *("--fail-under", "abstain_accuracy=0.8", "--fail-under", "refuse_accuracy=0.9"),
 ]

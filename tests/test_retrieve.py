@@ -101,7 +101,7 @@ def test_uploaded_documents_are_searched_and_cited_like_the_corpus(index):
         "unit": "passage",
     }
     client = store.client(index.dir)
-    collection = client.create_collection(
+    collection = client.get_or_create_collection(
         USER_COLLECTION, embedding_function=ChromaEmbedding(), metadata={"hnsw:space": "cosine"}
     )
     try:

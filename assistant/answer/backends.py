@@ -21,12 +21,17 @@ from assistant.store import Index
 
 @dataclass(frozen=True)
 class ComposeRequest:
+    """`question` is what was searched: a follow-up joined to the question it follows. `asked`
+    is the follow-up's own words, which say what is asked about that topic; empty when the
+    question stands on its own."""
+
     question: str
     language: Language
     victim: bool
     hits: list[Hit]
     help: list[Hit]
     index: Index
+    asked: str = ""
 
 
 class Draft(BaseModel):

@@ -7,9 +7,10 @@ date and e-Legislation link; a document's sentences quoted whole; help resources
 import re
 from typing import Any
 
+from assistant.answer import render
 from assistant.answer.messages import DEFINITION, LAW_AS_AT, NOT_IN_FORCE, Language
 from assistant.answer.schema import Citation
-from assistant.answer.text import normalise, sentences
+from assistant.answer.text import normalise, sentences, without_citations
 from assistant.citations import find_cites, is_statute_cite, section_of
 from assistant.retrieve.catalog import Catalog, best_match
 
@@ -51,7 +52,7 @@ class CitationBook:
 def sections(parts: list[tuple[dict[Language, str], list[str]]], language: Language) -> str:
     """Headed sections in order; a section with no lines is left out."""
     return "\n\n".join(
-        f"**{heading[language]}**\n" + "\n".join(lines) for heading, lines in parts if lines
+        render.section(heading[language], lines) for heading, lines in parts if lines
     )
 
 
@@ -99,13 +100,14 @@ def cited_sentence(
     book: CitationBook, chunk_id: str, sentence: str, meta: dict[str, Any], found: Catalog
 ) -> tuple[str, list[str]]:
     """A quoted sentence with its marker and one for each provision it names, and the chunks of
-    those provisions."""
+    those provisions. The sentence is shown without its citation brackets, which the markers
+    replace; its citation quotes it whole."""
     numbers = [book.cite(chunk_id, sentence, meta)]
     named = []
     for cite, cid in pinpoints(sentence, found):
         numbers.append(book.cite(cid, found.texts[cid], found.metadata[cid], cite))
         named.append(cid)
-    return f"{sentence} {markers(numbers)}", named
+    return f"{without_citations(sentence)} {markers(numbers)}", named
 
 
 def help_lines(book: CitationBook, doc_ids: list[str], found: Catalog) -> list[str]:
@@ -120,5 +122,6 @@ def help_lines(book: CitationBook, doc_ids: list[str], found: Catalog) -> list[s
         contact = next((s for s in said if _CONTACT.search(s)), None)
         chosen = [s for s in said if s in (said[0], contact)]
         meta = found.metadata[lead]
-        lines.append("- " + " ".join(f"{s} [{book.cite(lead, s, meta)}]" for s in chosen))
+        cited = [cited_sentence(book, lead, s, meta, found)[0] for s in chosen]
+        lines.append("- " + " ".join(cited))
     return lines

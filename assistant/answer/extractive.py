@@ -4,9 +4,12 @@ corpus, so it needs no LLM and cannot say anything the sources do not.
 The short answer is the lead of the best-matching document (explainers are written so that their
 lead answers the title question), cut to what can be read aloud in 20 seconds; the lead's other
 sentences open "what the law says" (or, for a person something happened to, "what you can do"
-when they name no provision), so nothing the author put in the lead is lost. Each sentence
-also cites the provisions it names. The key provision is the one of those closest in meaning to
-the question, quoted whole with its defined term.
+when they name no provision), so nothing the author put in the lead is lost. A question about
+one fact (a penalty, a time limit, a follow-up to an earlier answer) is often answered in a body
+passage rather than the lead: when a passage is much closer to the question than the lead, its
+sentence that answers it opens the short answer. Each sentence also cites the provisions it
+names. The key provision is the one the short answer names that is closest in meaning to what is
+asked, quoted whole with its defined term.
 """
 
 from dataclasses import dataclass, field
@@ -18,19 +21,27 @@ from assistant.answer.abstain import related
 from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
 from assistant.answer.text import reading_seconds, sentences
+from assistant.citations import find_cites
+from assistant.ingest.embed import load_embedder
 from assistant.retrieve import expand
 from assistant.retrieve.catalog import Catalog, catalog
 from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
 from assistant.store import Index
 
 SHORT_ANSWER_SECONDS = 20.0
+SHORT_ANSWER_SENTENCES = 3
 LEAD_SENTENCES = 3
+PASSAGE_MARGIN = 0.08
+RESTATES = 0.7
+PASSAGES_READ = 3
 TOP_DOCUMENTS = 5
 DEFINITION_SECONDS = 45.0
 HELP_DOCUMENTS = 3
 HELP_AT_LEAST = 2
 LEAD_WORDS_WEIGHT = 0.3
 DOCUMENT_KINDS = ("explainer", "guideline", "help", "news", "user")
+
+_SENTENCE_VECTORS: dict[str, np.ndarray] = {}
 
 
 class ExtractiveBackend:
@@ -40,10 +51,12 @@ class ExtractiveBackend:
         found = catalog(request.index)
         book = blocks.CitationBook()
         meaning = _Meaning(request.question, request.index)
+        asked = _Meaning(request.asked, request.index) if request.asked else meaning
         source = _source(request.hits, found, meaning)
-        lead = _split_lead(book, source, found, request.victim) if source else _Lead()
+        focus = _focus(request.hits, source, found, asked, meaning) if source else None
+        lead = _split_lead(book, source, focus, found, request.victim) if source else _Lead()
         law = lead.law
-        key = _key_provision(request, lead.named or lead.named_later, found, meaning)
+        key = _key_provision(request, lead.named or lead.named_later, found, asked)
         if key is not None:
             quoted = blocks.provision(book, key, found, request.language)
             if not request.victim:
@@ -56,10 +69,18 @@ class ExtractiveBackend:
         return Draft(short_answer="\n".join(lead.short), body=body, citations=book.citations)
 
 
+@dataclass(frozen=True)
+class _Focus:
+    """The sentence of a body passage that answers the question better than the lead."""
+
+    chunk_id: str
+    sentence: str
+
+
 @dataclass
 class _Lead:
     """The source's lead sentences with their markers, sorted into the answer's sections, and
-    the provisions they name."""
+    the provisions they name; the passage sentence that opens the short answer counts as one."""
 
     short: list[str] = field(default_factory=list)
     law: list[str] = field(default_factory=list)
@@ -68,18 +89,25 @@ class _Lead:
     named_later: list[str] = field(default_factory=list)
 
 
-def _split_lead(book: blocks.CitationBook, source: Hit, found: Catalog, victim: bool) -> _Lead:
-    """The short answer is the first sentences that can be read aloud in 20 seconds (the first
-    always). The others go under what the law says, or, for a person something happened to,
-    under what you can do when they name no provision."""
+def _split_lead(
+    book: blocks.CitationBook, source: Hit, focus: _Focus | None, found: Catalog, victim: bool
+) -> _Lead:
+    """The short answer is the first sentences that can be read aloud in 20 seconds, three at
+    most (the first always): the passage sentence that answers the question, if any, then the
+    lead's. The lead's others go under what the law says, or, for a person something happened
+    to, under what you can do when they name no provision."""
     lead = _Lead()
     seconds = 0.0
+    if focus is not None:
+        meta = found.metadata[focus.chunk_id]
+        line, lead.named = blocks.cited_sentence(book, focus.chunk_id, focus.sentence, meta, found)
+        lead.short.append(line)
+        seconds = reading_seconds(focus.sentence)
     for sentence in sentences(source.text)[:LEAD_SENTENCES]:
         seconds += reading_seconds(sentence)
         line, named = blocks.cited_sentence(book, source.chunk_id, sentence, source.metadata, found)
-        if not lead.short or (
-            len(lead.law) + len(lead.advice) == 0 and seconds <= SHORT_ANSWER_SECONDS
-        ):
+        fits = seconds <= SHORT_ANSWER_SECONDS and len(lead.short) < SHORT_ANSWER_SENTENCES
+        if not lead.short or (len(lead.law) + len(lead.advice) == 0 and fits):
             lead.short.append(line)
             lead.named += named
         else:
@@ -89,7 +117,7 @@ def _split_lead(book: blocks.CitationBook, source: Hit, found: Catalog, victim: 
 
 
 class _Meaning:
-    """Closeness in meaning to the question, from the vectors already stored in the index."""
+    """Closeness in meaning to the question, from the vectors stored in the index for chunks."""
 
     def __init__(self, question: str, index: Index) -> None:
         self.question = question
@@ -146,11 +174,90 @@ def _source(hits: list[Hit], found: Catalog, meaning: "_Meaning") -> Hit | None:
     )
 
 
+def _focus(
+    hits: list[Hit], source: Hit, found: Catalog, asked: "_Meaning", meaning: "_Meaning"
+) -> _Focus | None:
+    """The sentence of a body passage that answers the question much better than the lead:
+    closer to what is asked than every sentence of the lead by PASSAGE_MARGIN. Sentences are
+    compared, not passages, since a passage makes two to four claims and only one is asked about.
+
+    The source's own passages are read first: it was chosen for this question, or for the topic
+    a follow-up asks about. Only if none of its sentences will do are the other related
+    explainers retrieved read, the few passages of theirs closest to both what is asked and its
+    topic."""
+    lead = _sentence_vectors(sentences(source.text)[:LEAD_SENTENCES])
+    bar = float(np.max(lead @ asked.vector)) + PASSAGE_MARGIN
+    source_doc = str(source.metadata["doc_id"])
+    focus = _best_sentence(_passages([source_doc], found), lead, bar, asked, found)
+    if focus is None:
+        others = [
+            str(hit.metadata["doc_id"])
+            for hit in hits
+            if hit.via == "search" and hit.kind == "explainer" and related(hit)
+        ]
+        passages = _passages([doc_id for doc_id in others if doc_id != source_doc], found)
+        on_asked, on_topic = asked.similarity(passages), meaning.similarity(passages)
+        passages.sort(key=lambda cid: on_asked.get(cid, -1) + on_topic.get(cid, -1), reverse=True)
+        focus = _best_sentence(passages[:PASSAGES_READ], lead, bar, asked, found)
+    return focus
+
+
+def _best_sentence(
+    passages: list[str], lead: np.ndarray, bar: float, asked: "_Meaning", found: Catalog
+) -> _Focus | None:
+    """The passages' sentence closest to what is asked, if it clears the bar. A sentence that
+    says what the lead says (closer to one of its sentences than RESTATES) or only points to
+    another explainer ("more detail is in ...") adds nothing, so it is passed over."""
+    candidates = [
+        (cid, sentence)
+        for cid in passages
+        for sentence in sentences(found.texts[cid])
+        if not _points_elsewhere(sentence, found)
+    ]
+    if not candidates:
+        return None
+    vectors = _sentence_vectors([sentence for _, sentence in candidates])
+    new = np.max(vectors @ lead.T, axis=1) < RESTATES
+    closeness = np.where(new, vectors @ asked.vector, -1.0)
+    best = int(np.argmax(closeness))
+    return _Focus(*candidates[best]) if closeness[best] >= bar else None
+
+
+def _passages(doc_ids: list[str], found: Catalog) -> list[str]:
+    return [
+        cid
+        for doc_id in dict.fromkeys(doc_ids)
+        for cid in found.by_doc.get(doc_id, [])
+        if found.metadata[cid].get("unit") == "passage"
+    ]
+
+
+def _points_elsewhere(sentence: str, found: Catalog) -> bool:
+    """The sentence cites only other explainers: a cross-reference, not a claim."""
+    cites = find_cites(sentence)
+    return bool(cites) and all(_kind(cite, found) == "explainer" for cite in cites)
+
+
+def _kind(cite: str, found: Catalog) -> str:
+    lead = found.lead(cite.removeprefix("doc:")) if cite.startswith("doc:") else None
+    return str(found.metadata[lead]["kind"]) if lead else "statute"
+
+
+def _sentence_vectors(texts: list[str]) -> np.ndarray:
+    """Sentences are not in the index, so each is embedded on first use and kept for the
+    process: the corpus (and what was uploaded) bounds the cache."""
+    missing = list(dict.fromkeys(text for text in texts if text not in _SENTENCE_VECTORS))
+    if missing:
+        vectors = load_embedder().embed_documents(missing)
+        _SENTENCE_VECTORS.update(zip(missing, np.asarray(vectors), strict=True))
+    return np.asarray([_SENTENCE_VECTORS[text] for text in texts])
+
+
 def _key_provision(
     request: ComposeRequest, cited: list[str], found: Catalog, meaning: _Meaning
 ) -> str | None:
     """The provision to quote: of those the short answer names (else the rest of the lead, else
-    the related statute hits), one in operation if any, closest in meaning to the question."""
+    the related statute hits), one in operation if any, closest in meaning to what is asked."""
     candidates = list(dict.fromkeys(cited)) or [
         hit.chunk_id
         for hit in request.hits

@@ -77,7 +77,8 @@ def answer(
     if guard.is_harmful(asked) or guard.is_harmful(query):
         outcome = _refuse(asked, language, index)
     else:
-        outcome = _compose(query, language, victim, index, composer)
+        follow_up = asked if query != asked else ""
+        outcome = _compose(query, follow_up, language, victim, index, composer)
     draft = verify(outcome.draft, index)
     status, notice = outcome.status, outcome.notice
     if status == "answered" and not draft.citations:
@@ -121,11 +122,13 @@ def _refuse(asked: str, language: Language, index: Index) -> _Outcome:
 
 
 def _compose(
-    query: str, language: Language, victim: bool, index: Index, composer: Backend
+    query: str, follow_up: str, language: Language, victim: bool, index: Index, composer: Backend
 ) -> _Outcome:
-    """Retrieve, then abstain or let the backend compose. A Chinese question is searched with
-    the English of its subject words, since most of the corpus is English."""
-    searched = glossary.with_english(query) if language == "zh" else query
+    """Retrieve, then abstain or let the backend compose. A follow-up is searched joined to the
+    question it follows (query); its own words (follow_up) tell the backend what is asked about
+    that topic. A Chinese question is searched with the English of its subject words, since most
+    of the corpus is English."""
+    searched = _searchable(query, language)
     hits = search(searched, k=RETRIEVE_K, index=index)
     if not can_answer(query, hits, language, index):
         return _Outcome("abstained", ABSTAIN[language], Draft(), time.perf_counter(), hits)
@@ -133,9 +136,15 @@ def _compose(
         search(searched, k=HELP_K, expand=False, index=index, kinds=("help",)) if victim else []
     )
     retrieved = time.perf_counter()
-    draft = composer.compose(ComposeRequest(searched, language, victim, hits, help_hits, index))
+    asked = _searchable(follow_up, language) if follow_up else ""
+    request = ComposeRequest(searched, language, victim, hits, help_hits, index, asked)
+    draft = composer.compose(request)
     notice = ENGLISH_SOURCES if language == "zh" else ""
     return _Outcome("answered", notice, draft, retrieved, hits)
+
+
+def _searchable(text: str, language: Language) -> str:
+    return glossary.with_english(text) if language == "zh" else text
 
 
 def _invoke(request: str | dict[str, Any]) -> Answer:

@@ -4,6 +4,12 @@ from assistant.answer.messages import HEADINGS, LAW_AS_AT, NOT_IN_OPERATION, Lan
 from assistant.answer.schema import Citation
 
 
+def section(heading: str, lines: list[str]) -> str:
+    """A bold heading and its lines, a blank line between them: after a single newline,
+    Markdown renderers run the heading into the first sentence."""
+    return f"**{heading}**\n\n" + "\n".join(lines)
+
+
 def source_lines(citations: list[Citation], language: Language) -> list[str]:
     """One line per cited provision or document; sentences quoted from the same document share
     its line."""
@@ -30,6 +36,6 @@ def markdown(
     parts = [text for text in (notice, body) if text]
     if citations:
         lines = source_lines(citations, language)
-        parts.append(f"**{HEADINGS['sources'][language]}**\n" + "\n".join(lines))
+        parts.append(section(HEADINGS["sources"][language], lines))
     parts.append(f"---\n*{disclaimer}*")
     return "\n\n".join(parts)

@@ -6,7 +6,7 @@ readable aloud on a call, so both rules are measured here in one way.
 
 import re
 
-from assistant.citations import DOC_RE, SECTION_RE
+from assistant.citations import CITATION_GROUP, DOC_RE, SECTION_RE
 
 READING_WORDS_PER_SECOND = 165 / 60
 READING_CJK_PER_SECOND = 4.5
@@ -15,6 +15,7 @@ _END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9])|(?<=[。�
 _ABBREVIATIONS = ("Cap.", "s.", "ss.", "Sch.", "No.", "e.g.", "i.e.", "etc.", "para.")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _EMPTY_BRACKETS = re.compile(r"\(\s*(?:[;,]|and|\s)*\)")
+_CITATION_GROUP = re.compile(rf"\s*{CITATION_GROUP.pattern}")
 
 
 def normalise(text: str) -> str:
@@ -36,6 +37,13 @@ def sentences(text: str) -> list[str]:
         start = match.end()
     tail = text[start:].strip()
     return found + [tail] if tail else found
+
+
+def without_citations(sentence: str) -> str:
+    """A corpus sentence as shown in an answer: its parenthesised citation groups, e.g.
+    "(Cap. 200 s.159AAE(1); doc:help-police)", give way to the answer's markers, which cite the
+    same provisions and documents. Brackets that say anything else stay."""
+    return _CITATION_GROUP.sub("", sentence)
 
 
 def spoken(text: str) -> str:

@@ -1,19 +1,20 @@
 """Legal expansion: what a retrieved passage needs beside it to be read correctly.
 
 A provision means what its defined terms mean ("intimate image" in s.159AAE is defined in
-s.159AA to include altered images), and an explainer is only as good as the provisions it rests
-on. Both are added right after the passage that needs them; the evaluation measures whether each
-step helps.
+s.159AA to include altered images), and a document (explainer, guidance, help page or news
+summary) is only as good as the provisions it rests on. Both are added right after the passage
+that needs them; the evaluation measures whether each step helps.
 """
 
 from typing import Any
 
-from assistant.citations import find_cites, is_statute_cite, section_of
+from assistant.citations import cite_groups, find_cites, is_statute_cite, section_of
 from assistant.retrieve.catalog import Catalog, best_match, catalog
 from assistant.store import Index
 
 MAX_DEFINITIONS = 2
 MAX_CITED = 2
+CITING_KINDS = ("explainer", "guideline", "help", "news")
 
 
 def additions(chunk_id: str, metadata: dict[str, Any], index: Index) -> list[tuple[str, str]]:
@@ -21,7 +22,7 @@ def additions(chunk_id: str, metadata: dict[str, Any], index: Index) -> list[tup
     found = catalog(index)
     if metadata.get("kind") == "statute" and metadata.get("unit") != "definition":
         return [(cid, "definition") for cid in definitions(chunk_id, metadata, found)]
-    if metadata.get("kind") == "explainer":
+    if metadata.get("kind") in CITING_KINDS:
         return [(cid, "cited") for cid in cited(chunk_id, metadata, found)]
     return []
 
@@ -48,8 +49,12 @@ def definitions(chunk_id: str, metadata: dict[str, Any], found: Catalog) -> list
 
 
 def cited(chunk_id: str, metadata: dict[str, Any], found: Catalog) -> list[str]:
-    """The provisions an explainer passage cites, then those its document cites."""
-    cites = find_cites(found.texts[chunk_id]) + str(metadata.get("doc_cites", "")).split("; ")
+    """The provisions a document's passage cites, then those the document cites. Each claim's
+    first provision comes before any claim's second, so that two additions back two claims
+    rather than two pinpoints of the first one."""
+    text = found.texts[chunk_id]
+    cites = [group[0] for group in cite_groups(text)] + find_cites(text)
+    cites += str(metadata.get("doc_cites", "")).split("; ")
     chosen: list[str] = []
     sections: set[str] = set()
     for cite in cites:

@@ -1,5 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank fusion, one
-result per section.
+"""Hybrid retrieval: dense (the vectors stored in Chroma) and BM25 rankings fused by reciprocal
+rank fusion, one result per section.
 
 People ask in plain words and the law answers in its own: BM25 finds exact terms ("s.159AAE",
 "intimate image"), the dense model finds paraphrases ("fake nudes"). Reciprocal rank fusion
@@ -13,7 +13,6 @@ from typing import Any, Literal
 
 import bm25s
 import numpy as np
-import torch
 from pydantic import BaseModel
 
 from assistant.ingest.embed import load_embedder
@@ -104,16 +103,8 @@ def chunk(chunk_id: str, index: Index | None = None) -> tuple[str, dict[str, Any
 @lru_cache(maxsize=32)
 def query_vector(query: str) -> tuple[float, ...]:
     """The query's embedding, kept for a few queries: one answer searches the corpus and the
-    help documents and ranks leads with the same question, and the model costs most of it.
-
-    One short text is encoded on one thread: on two shared cores the second thread only waits
-    (measured under load: 23 ms on one thread, 100-700 ms on two)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return tuple(load_embedder().embed_query(query))
-    finally:
-        torch.set_num_threads(threads)
+    help documents and ranks leads with the same question, and the model costs most of it."""
+    return tuple(load_embedder().embed_query(query))
 
 
 def bm25_scores(query: str, chunk_ids: list[str], index: Index | None = None) -> dict[str, float]:
@@ -150,25 +141,28 @@ class _Chunks:
 def _dense(
     query: str, index: Index, uploaded: UserDocs | None, kinds: tuple[str, ...] | None
 ) -> Ranking:
-    """Chunks by cosine similarity; both collections hold the same model's vectors, so their
-    similarities are comparable and merge into one ranking."""
-    vector = list(query_vector(query))
-    where = {"kind": {"$in": list(kinds)}} if kinds else None
-    ranking: Ranking = []
-    for collection in (index.collection, uploaded.collection if uploaded else None):
-        if collection is None:
-            continue
-        found = collection.query(
-            query_embeddings=[vector],
-            n_results=min(CANDIDATES, collection.count()),
-            where=where,
-            include=["distances"],
-        )
-        ranking += [
-            (cid, 1.0 - distance)
-            for cid, distance in zip(found["ids"][0], found["distances"][0], strict=True)
-        ]
+    """Chunks by cosine similarity, computed exactly over every stored vector: the index is
+    small enough, and Chroma's approximate search left out a few of the true nearest chunks,
+    different ones in each process, so the same question could be answered differently. Both
+    collections hold the same model's normalised vectors, so their similarities merge into one
+    ranking."""
+    vector = np.asarray(query_vector(query))
+    stored = [(*_vectors(index), index.metadata)]
+    if uploaded:
+        stored.append((uploaded.ids, uploaded.vectors, uploaded.metadata))
+    ranking = [
+        (cid, float(score))
+        for ids, vectors, metadata in stored
+        for cid, score in zip(ids, vectors @ vector, strict=True)
+        if not kinds or metadata[cid]["kind"] in kinds
+    ]
     return sorted(ranking, key=lambda pair: pair[1], reverse=True)[:CANDIDATES]
+
+
+@cache
+def _vectors(index: Index) -> tuple[list[str], np.ndarray]:
+    stored = index.collection.get(include=["embeddings"])
+    return stored["ids"], np.asarray(stored["embeddings"])
 
 
 def _bm25(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import bm25s
+import numpy as np
 from chromadb.errors import NotFoundError
 
 from assistant import store
@@ -24,6 +25,7 @@ class UserDocs:
     ids: list[str]
     texts: dict[str, str]
     metadata: dict[str, dict[str, Any]]
+    vectors: np.ndarray
     bm25: bm25s.BM25
 
 
@@ -54,7 +56,7 @@ def user_docs(index: store.Index) -> UserDocs | None:
 
 
 def _load(collection: Any) -> UserDocs:
-    stored = collection.get(include=["documents", "metadatas"])
+    stored = collection.get(include=["documents", "metadatas", "embeddings"])
     ids, texts = stored["ids"], stored["documents"]
     retriever = bm25s.BM25()
     retriever.index(store.bm25_tokenize(texts), show_progress=False)
@@ -63,5 +65,6 @@ def _load(collection: Any) -> UserDocs:
         ids=ids,
         texts=dict(zip(ids, texts, strict=True)),
         metadata=dict(zip(ids, stored["metadatas"], strict=True)),
+        vectors=np.asarray(stored["embeddings"]),
         bm25=retriever,
     )

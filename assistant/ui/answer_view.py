@@ -15,6 +15,7 @@ import streamlit as st
 
 from assistant import feedback
 from assistant.answer.schema import Answer, Citation
+from assistant.answer.text import without_citations
 from assistant.ui import help as help_panel
 from assistant.ui import resources
 from assistant.ui.text import anchor, escape, highlight, link_markers, pieces
@@ -37,8 +38,10 @@ KIND_LABELS = {
 
 def _escape_quotes(markdown: str, citations: list[Citation]) -> str:
     """Escape exactly the quoted spans: the pipeline writes the structure (headings, quote
-    blocks, markers) and everything it quotes is some citation's `quote`."""
-    quotes = sorted({c.quote for c in citations if c.quote}, key=len, reverse=True)
+    blocks, markers) and everything it quotes is some citation's `quote`, shown whole or
+    without its citation brackets."""
+    shown = {form for c in citations if c.quote for form in (c.quote, without_citations(c.quote))}
+    quotes = sorted(shown, key=len, reverse=True)
     if not quotes:
         return markdown
     spans = re.compile("|".join(re.escape(q) for q in quotes))

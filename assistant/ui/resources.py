@@ -21,8 +21,6 @@ from assistant.answer.schema import Answer, Citation, Turn
 
 WARM_UP_QUESTION = "Is it an offence to publish an intimate image without consent?"
 _PERCENT = re.compile(r"(\d{1,3})%\|")
-# A bold heading followed by a single newline renders run into its first sentence in Markdown.
-_HEADING_LINE = re.compile(r"^(\*\*[^*\n]+\*\*)\n(?!\n)", re.MULTILINE)
 
 
 def _load() -> None:
@@ -74,8 +72,7 @@ def body(answer: Answer) -> str:
     app shows both itself, as a panel and a caption."""
     language = "zh" if answer.language == "zh" else "en"
     tail = render.markdown("", "", answer.citations, answer.disclaimer, language)
-    text = answer.answer.removesuffix(tail).rstrip()
-    return _HEADING_LINE.sub(r"\1\n\n", text)
+    return answer.answer.removesuffix(tail).rstrip()
 
 
 def passage(citation: Citation) -> tuple[str, str]:
