@@ -8,8 +8,8 @@ when they name no provision), so nothing the author put in the lead is lost. A q
 one fact (a penalty, a time limit, a follow-up to an earlier answer) is often answered in a body
 passage rather than the lead: when a passage is much closer to the question than the lead, its
 sentence that answers it opens the short answer. Each sentence also cites the provisions it
-names. The key provision is the one the short answer names that is closest in meaning to what is
-asked, quoted whole with its defined term.
+names. The key provision is, of those the short answer names in the ordinance it leads with, the
+one closest in meaning to what is asked, quoted whole with its defined term.
 """
 
 from dataclasses import dataclass, field
@@ -256,15 +256,25 @@ def _sentence_vectors(texts: list[str]) -> np.ndarray:
 def _key_provision(
     request: ComposeRequest, cited: list[str], found: Catalog, meaning: _Meaning
 ) -> str | None:
-    """The provision to quote: of those the short answer names (else the rest of the lead, else
-    the related statute hits), one in operation if any, closest in meaning to what is asked."""
-    candidates = list(dict.fromkeys(cited)) or [
-        hit.chunk_id
-        for hit in request.hits
-        if hit.kind == "statute" and hit.via == "search" and related(hit)
-    ]
+    """The provision to quote: of those the short answer names in the ordinance it names first
+    (the law the answer leads with), one in operation if any, closest in meaning to what is
+    asked; else the related statute hit closest in meaning."""
+    named = list(dict.fromkeys(cited))
+    if named:
+        leading = _ordinance(named[0], found)
+        candidates = [cid for cid in named if _ordinance(cid, found) == leading]
+    else:
+        candidates = [
+            hit.chunk_id
+            for hit in request.hits
+            if hit.kind == "statute" and hit.via == "search" and related(hit)
+        ]
     in_force = [cid for cid in candidates if found.metadata[cid].get("status") == "operational"]
     return meaning.closest(in_force or candidates)
+
+
+def _ordinance(chunk_id: str, found: Catalog) -> str:
+    return str(found.metadata[chunk_id]["doc_id"])
 
 
 def _definition(
