@@ -7,7 +7,7 @@ needs no calibration between the two kinds of score. Results are sections (a sta
 a whole document) because that is what a citation counts as; each carries its best chunk.
 """
 
-from collections import defaultdict
+from collections import ChainMap, defaultdict
 from functools import cache, lru_cache
 from typing import Any, Literal
 
@@ -131,11 +131,12 @@ def _bm25_all(query: str, retriever: bm25s.BM25) -> np.ndarray:
 
 
 class _Chunks:
-    """Text and metadata by chunk id across the corpus and the uploaded documents."""
+    """Text and metadata by chunk id across the corpus and the uploaded documents, looked up
+    in place: every search makes one, so copying the corpus dicts would cost each query."""
 
     def __init__(self, index: Index, uploaded: UserDocs | None) -> None:
-        self.texts = index.texts | (uploaded.texts if uploaded else {})
-        self.metadata = index.metadata | (uploaded.metadata if uploaded else {})
+        self.texts = ChainMap(index.texts, uploaded.texts if uploaded else {})
+        self.metadata = ChainMap(index.metadata, uploaded.metadata if uploaded else {})
 
 
 def _dense(
