@@ -18,6 +18,7 @@ import Stemmer
 from pydantic import BaseModel
 
 from assistant import config
+from assistant.ingest import embed
 
 MANIFEST = "manifest.json"
 COLLECTION_PREFIX = "chunks-"
@@ -38,6 +39,13 @@ class SourceRecord(BaseModel):
     chunks: int
 
 
+class QueryModel(BaseModel):
+    """The ONNX copy of the model that answering embeds questions with (see ingest/embed.py)."""
+
+    file: str
+    sha256: str
+
+
 class Manifest(BaseModel):
     """What was built from what, with which model: the basis of incremental rebuilds."""
 
@@ -50,6 +58,7 @@ class Manifest(BaseModel):
     inputs: dict[str, str]
     sources: list[SourceRecord]
     skipped: list[str] = []
+    query_model: QueryModel | None = None
 
 
 def _settings() -> chromadb.Settings:
@@ -133,8 +142,6 @@ class Index:
     """The live build, opened once per process: collection, BM25 and every chunk's text."""
 
     def __init__(self, index_dir: Path | None = None) -> None:
-        from assistant.ingest.embed import ChromaEmbedding
-
         self.dir = index_dir or config.index_dir()
         manifest = read_manifest(self.dir)
         if manifest is None:
@@ -142,7 +149,7 @@ class Index:
         self.manifest = manifest
         try:
             self.collection = client(self.dir).get_collection(
-                manifest.collection, embedding_function=ChromaEmbedding()
+                manifest.collection, embedding_function=embed.ChromaEmbedding()
             )
         except IndexMissing:
             raise
@@ -157,3 +164,19 @@ class Index:
         self.metadata: dict[str, dict[str, Any]] = dict(
             zip(stored["ids"], stored["metadatas"], strict=True)
         )
+
+    def embedder(self) -> embed.TextEmbedder:
+        return query_embedder(self.dir, self.manifest)
+
+
+def query_embedder(
+    index_dir: Path | None = None, manifest: Manifest | None = None
+) -> embed.TextEmbedder:
+    """The model that embeds questions, sentences and uploads for this index: its ONNX copy when
+    the build made one, else the full model."""
+    folder = index_dir or config.index_dir()
+    manifest = manifest or read_manifest(folder)
+    model = manifest.query_model if manifest else None
+    if model is None:
+        return embed.query_embedder()
+    return embed.query_embedder(folder / model.file, model.sha256)

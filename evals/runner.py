@@ -143,7 +143,7 @@ def _index_meta(index: Index) -> dict[str, Any]:
         "built_at": manifest.built_at,
         "chunks": manifest.chunks,
         "model": manifest.model,
-        "current": build.is_current(manifest, inputs),
+        "current": build.is_current(manifest, inputs, index.dir),
     }
 
 

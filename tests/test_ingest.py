@@ -8,6 +8,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import config, store
@@ -284,3 +285,69 @@ def test_other_weights_are_refused(tmp_path: Path) -> None:
     (tmp_path / "model.safetensors").write_bytes(b"not the published weights")
     with pytest.raises(ModelError, match="sha256 mismatch"):
         Embedder(model_dir=tmp_path)
+
+
+def test_onnx_copy_embeds_as_the_model_does(offline_build) -> None:
+    from assistant.ingest.embed import OnnxEmbedder, load_embedder
+
+    index_dir, _ = offline_build
+    model = store.read_manifest(index_dir).query_model
+    copy, full = OnnxEmbedder(index_dir / model.file), load_embedder()
+    texts = [
+        "Is creating AI porn of a classmate illegal in Hong Kong?",
+        "製作深偽裸照是否違法？",
+        "?",
+        "intimate image " * 400,
+    ]
+    drift = np.abs(np.asarray(copy.embed_documents(texts)) - full.embed_documents(texts)).max()
+    assert drift < 1e-5
+    assert copy.count_tokens(texts[3]) == full.count_tokens(texts[3]) > copy.max_tokens
+
+
+def test_build_exports_the_query_model_once(small_corpus: Path, tmp_path: Path) -> None:
+    from assistant.ingest.embed import file_sha256
+
+    index_dir = tmp_path / "index"
+    build(corpus=small_corpus, index_dir=index_dir)
+    model = store.read_manifest(index_dir).query_model
+    exported = index_dir / model.file
+    assert file_sha256(exported) == model.sha256
+    written = exported.stat().st_mtime_ns
+
+    add_explainer(small_corpus)
+    build(corpus=small_corpus, index_dir=index_dir)
+    assert store.read_manifest(index_dir).query_model == model
+    assert exported.stat().st_mtime_ns == written
+
+    exported.unlink()
+    restored = build(corpus=small_corpus, index_dir=index_dir)
+    assert not restored.up_to_date and restored.added == 0
+    assert file_sha256(exported) == store.read_manifest(index_dir).query_model.sha256
+    assert list(index_dir.glob("*.onnx")) == [exported]
+
+
+def test_a_damaged_copy_falls_back_to_the_full_model(tmp_path: Path) -> None:
+    from assistant.ingest.embed import Embedder, query_embedder
+
+    damaged = tmp_path / "query-model.onnx"
+    damaged.write_bytes(b"half a file")
+    assert isinstance(query_embedder(damaged, "0" * 64), Embedder)
+    assert isinstance(query_embedder(None, None), Embedder)
+
+
+def test_answering_does_not_load_torch(built_index: Path) -> None:
+    """Importing torch and sentence-transformers is most of a cold start; answering runs the
+    ONNX copy instead. The seconds are printed, not asserted."""
+    script = (
+        "import sys, time; started = time.perf_counter()\n"
+        "from assistant.answer.pipeline import answer\n"
+        "reply = answer('Is creating AI porn of a classmate illegal in Hong Kong?')\n"
+        "print(f'cold answer {time.perf_counter() - started:.1f} s', file=sys.stderr)\n"
+        "print(any(c.cite.startswith('Cap. 200 s.159AAE') for c in reply.citations),"
+        " 'torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=config.ROOT, timeout=120
+    )
+    print(done.stderr.strip().splitlines()[-1])
+    assert done.stdout.split() == ["True", "False", "False"]

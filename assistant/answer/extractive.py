@@ -22,10 +22,9 @@ from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
 from assistant.answer.text import reading_seconds, sentences
 from assistant.citations import find_cites
-from assistant.ingest.embed import load_embedder
 from assistant.retrieve import expand
 from assistant.retrieve.catalog import Catalog, catalog
-from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
+from assistant.retrieve.hybrid import Hit, bm25_scores, load_index, query_vector
 from assistant.store import Index
 
 SHORT_ANSWER_SECONDS = 20.0
@@ -248,7 +247,7 @@ def _sentence_vectors(texts: list[str]) -> np.ndarray:
     process: the corpus (and what was uploaded) bounds the cache."""
     missing = list(dict.fromkeys(text for text in texts if text not in _SENTENCE_VECTORS))
     if missing:
-        vectors = load_embedder().embed_documents(missing)
+        vectors = load_index().embedder().embed_documents(missing)
         _SENTENCE_VECTORS.update(zip(missing, np.asarray(vectors), strict=True))
     return np.asarray([_SENTENCE_VECTORS[text] for text in texts])
 

@@ -16,7 +16,13 @@ from pydantic import BaseModel
 from assistant import config, store
 from assistant.ingest import chunk, documents, statutes
 from assistant.ingest.chunk import Chunk
-from assistant.ingest.embed import ChromaEmbedding, load_embedder, model_identity
+from assistant.ingest.embed import (
+    ChromaEmbedding,
+    export_onnx,
+    load_embedder,
+    model_identity,
+    query_model_file,
+)
 
 DOC_FOLDERS = ("explainers", "guidelines", "news", "help")
 PIPELINE_FILES = (chunk.__file__, documents.__file__, statutes.__file__, store.__file__)
@@ -83,14 +89,42 @@ def corpus_inputs(corpus: Path) -> dict[str, str]:
     return {shown_path(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
 
 
-def is_current(manifest: store.Manifest | None, inputs: dict[str, str]) -> bool:
-    """True when a build would change nothing: same files, same model, same chunking code."""
+def is_current(manifest: store.Manifest | None, inputs: dict[str, str], index_dir: Path) -> bool:
+    """True when a build would change nothing: same files, same model, same chunking code, and
+    the model's ONNX copy in place."""
     return (
         manifest is not None
         and manifest.inputs == inputs
         and manifest.model == model_identity()
         and manifest.pipeline == pipeline_fingerprint()
+        and _kept_query_model(manifest, index_dir) is not None
     )
+
+
+def _kept_query_model(manifest: store.Manifest | None, index_dir: Path) -> store.QueryModel | None:
+    model = manifest.query_model if manifest else None
+    target = query_model_file(index_dir)
+    return model if model and model.file == target.name and target.exists() else None
+
+
+def _query_model(
+    index_dir: Path, manifest: store.Manifest | None, chunks: list[Chunk], vectors: dict[str, Any]
+) -> store.QueryModel:
+    """The last build's ONNX copy when it was exported from the same weights, else a new one,
+    checked on the shortest and longest chunks (the longest are cut at the model's limit)."""
+    kept = _kept_query_model(manifest, index_dir)
+    if kept:
+        return kept
+    by_length = sorted(chunks, key=lambda c: len(c.embed_text))
+    samples = by_length[:4] + by_length[-4:]
+    target = query_model_file(index_dir)
+    sha256 = export_onnx(
+        load_embedder(),
+        target,
+        [c.embed_text for c in samples],
+        [list(vectors[c.id]) for c in samples],
+    )
+    return store.QueryModel(file=target.name, sha256=sha256)
 
 
 def load_chunks(files: list[Path]) -> tuple[list[Chunk], list[store.SourceRecord], list[str]]:
@@ -153,6 +187,9 @@ def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
             for file in folder.iterdir():
                 file.unlink()
             folder.rmdir()
+    for model in index_dir.glob("query-model-*.onnx"):
+        if live.query_model is None or model.name != live.query_model.file:
+            model.unlink()
 
 
 def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSummary:
@@ -163,7 +200,7 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
     index_dir.mkdir(parents=True, exist_ok=True)
     inputs = corpus_inputs(corpus)
     manifest = store.read_manifest(index_dir)
-    if is_current(manifest, inputs):
+    if is_current(manifest, inputs, index_dir):
         return BuildSummary(
             documents=len(manifest.sources),
             chunks=manifest.chunks,
@@ -217,6 +254,7 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
 
     bm25_dir = f"bm25-{stamp}"
     store.save_bm25([c.embed_text for c in chunks], ids, index_dir / bm25_dir)
+    query_model = _query_model(index_dir, manifest, chunks, vectors)
     live = store.Manifest(
         collection=name,
         bm25_dir=bm25_dir,
@@ -227,6 +265,7 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         inputs=inputs,
         sources=records,
         skipped=skipped,
+        query_model=query_model,
     )
     store.write_manifest(live, index_dir)
     _drop_stale(client, index_dir, live)

@@ -2,13 +2,21 @@
 
 The weights are checked against the upstream sha256 before use: an index built with other weights
 would silently retrieve differently, and the model's identity is recorded in the index manifest.
+
+Two ways to run the same model. Building the index uses sentence-transformers on torch, fastest
+for thousands of chunks. Answering needs one short question at a time, and importing torch and
+sentence-transformers alone takes 5-8 s, most of the app's start-up; so each build also exports
+the model to ONNX beside the index, checked against the vectors it just stored, and answering runs
+that copy with onnxruntime and the model's own tokenizer, which start in well under a second.
 """
 
 import hashlib
+import json
 import os
+import warnings
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -39,14 +47,29 @@ def _model_dir() -> Path:
 @cache
 def _weights_sha256(model_dir: Path) -> str:
     """Hashed once per process: the app, the build and the identity check all ask."""
-    weights = model_dir / "model.safetensors"
-    if not weights.exists():
+    return file_sha256(model_dir / "model.safetensors")
+
+
+def file_sha256(path: Path) -> str:
+    if not path.exists():
         return "missing"
     digest = hashlib.sha256()
-    with weights.open("rb") as handle:
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class TextEmbedder(Protocol):
+    """What chunking, search and uploads need from a model, whichever way it runs."""
+
+    max_tokens: int
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 class Embedder(Embeddings):
@@ -102,15 +125,125 @@ def load_embedder() -> Embedder:
     return Embedder()
 
 
+class OnnxEmbedder(Embeddings):
+    """The same model exported to ONNX: the tokenizer, the transformer, then the mean pooling
+    and normalisation that sentence-transformers applies for all-MiniLM-L6-v2. One thread, for
+    the reason given in `Embedder.embed_query`."""
+
+    def __init__(self, model_file: Path, model_dir: Path | None = None) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        model_dir = model_dir or _model_dir()
+        config = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        self.max_tokens: int = int(config["max_seq_length"])
+        self.counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.counter.no_truncation()
+        self.counter.no_padding()
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        padding = self.tokenizer.padding or {"pad_id": 0, "pad_token": "[PAD]"}
+        self.tokenizer.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"])
+        self.tokenizer.enable_truncation(self.max_tokens)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            str(model_file), options, providers=["CPUExecutionProvider"]
+        )
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.counter.encode(text).ids)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        import numpy as np
+
+        vectors = []
+        for start in range(0, len(texts), BATCH_SIZE):
+            encodings = self.tokenizer.encode_batch(texts[start : start + BATCH_SIZE])
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            inputs = {
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": mask,
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+            }
+            hidden = self.session.run(None, inputs)[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            vectors.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+        return np.concatenate(vectors).tolist() if vectors else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def query_model_file(index_dir: Path) -> Path:
+    """Named after the weights it was exported from, so another model never reuses it."""
+    return index_dir / f"query-model-{_weights_sha256(_model_dir())[:16]}.onnx"
+
+
+def export_onnx(
+    embedder: Embedder, target: Path, samples: list[str], expected: list[list[float]]
+) -> str:
+    """Write the model as ONNX to target and return its sha256, after checking that it embeds
+    samples as the stored vectors expected (within 1e-4): a copy that drifted would retrieve
+    differently without any error. Written beside and renamed, so a failure leaves no file."""
+    import numpy as np
+    import torch
+
+    class Transformer(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
+    example = embedder.model.tokenizer(["an example"], return_tensors="pt")
+    partial = target.with_name(f".{target.name}.partial")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Transformer(embedder.model[0].auto_model).eval(),
+            tuple(example[name] for name in names),
+            str(partial),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    drift = np.abs(np.asarray(OnnxEmbedder(partial).embed_documents(samples)) - expected).max()
+    if drift > 1e-4:
+        partial.unlink()
+        raise ModelError(f"the ONNX copy of {MODEL_NAME} drifts from it by {drift:.1e}")
+    os.replace(partial, target)
+    return file_sha256(target)
+
+
+@cache
+def query_embedder(model_file: Path | None = None, sha256: str | None = None) -> TextEmbedder:
+    """The model for answering: the index's ONNX copy when it is there and intact, else the
+    full model (slower to start, same vectors)."""
+    if model_file is not None and file_sha256(model_file) == sha256:
+        return OnnxEmbedder(model_file)
+    return load_embedder()
+
+
 @register_embedding_function
 class ChromaEmbedding(EmbeddingFunction[Documents]):
     """Passed to every Chroma collection explicitly: Chroma's default would download a model."""
 
-    def __init__(self, embedder: Embedder | None = None) -> None:
-        self.embedder = embedder or load_embedder()
+    def __init__(self) -> None:
+        """Chroma requires a constructor of its own; nothing is loaded here."""
 
     def __call__(self, input: Documents) -> list[Any]:
-        return self.embedder.model.encode(
+        """Loads the model only if Chroma itself is asked to embed: the project passes its own
+        vectors, so opening a collection to read it costs no model load."""
+        return load_embedder().model.encode(
             list(input), batch_size=BATCH_SIZE, normalize_embeddings=True
         )
 

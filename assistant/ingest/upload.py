@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from assistant import store
 from assistant.ingest.chunk import chunk_document
 from assistant.ingest.documents import Document, FrontMatter
-from assistant.ingest.embed import ChromaEmbedding, load_embedder, model_identity
+from assistant.ingest.embed import ChromaEmbedding, model_identity
 
 COLLECTION = "user-docs"
 KIND = "user"
@@ -184,7 +184,7 @@ def add_document(
         published=date,
     )
     document = Document(meta=meta, body=text, source_file=Path(filename).name, sha256=digest)
-    embedder = load_embedder()
+    embedder = store.query_embedder(index_dir)
     chunks = chunk_document(document, embedder.count_tokens, embedder.max_tokens)
     if not chunks:
         raise UploadError("No text could be read from this file.")

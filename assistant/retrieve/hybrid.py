@@ -15,7 +15,6 @@ import bm25s
 import numpy as np
 from pydantic import BaseModel
 
-from assistant.ingest.embed import load_embedder
 from assistant.retrieve import expand
 from assistant.retrieve.user_docs import UserDocs, user_docs
 from assistant.store import Index, bm25_tokenize
@@ -104,7 +103,7 @@ def chunk(chunk_id: str, index: Index | None = None) -> tuple[str, dict[str, Any
 def query_vector(query: str) -> tuple[float, ...]:
     """The query's embedding, kept for a few queries: one answer searches the corpus and the
     help documents and ranks leads with the same question, and the model costs most of it."""
-    return tuple(load_embedder().embed_query(query))
+    return tuple(load_index().embedder().embed_query(query))
 
 
 def bm25_scores(query: str, chunk_ids: list[str], index: Index | None = None) -> dict[str, float]:
