@@ -14,6 +14,7 @@ from typing import Any
 
 import bm25s
 import chromadb
+import numpy as np
 import Stemmer
 from pydantic import BaseModel
 
@@ -59,6 +60,7 @@ class Manifest(BaseModel):
     sources: list[SourceRecord]
     skipped: list[str] = []
     query_model: QueryModel | None = None
+    sentences: str | None = None
 
 
 def _settings() -> chromadb.Settings:
@@ -132,6 +134,22 @@ def save_bm25(texts: list[str], ids: list[str], folder: Path) -> None:
     (folder / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
 
 
+def save_sentences(vectors: dict[str, Any], path: Path) -> None:
+    """Sentence vectors of the documents, stored as two arrays: texts and their vectors."""
+    texts = list(vectors)
+    matrix = np.asarray([vectors[text] for text in texts], dtype=np.float32).reshape(len(texts), -1)
+    with path.open("wb") as handle:
+        np.savez(handle, texts=np.asarray(texts, dtype=str), vectors=matrix)
+
+
+def load_sentences(path: Path) -> dict[str, np.ndarray]:
+    """{} when the build made none (an index from before they were stored)."""
+    if not path.is_file():
+        return {}
+    with np.load(path) as stored:
+        return dict(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+
+
 def load_bm25(folder: Path) -> tuple[bm25s.BM25, list[str]]:
     retriever = bm25s.BM25.load(str(folder), show_progress=False)
     ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
@@ -159,6 +177,7 @@ class Index:
                 "`python -m assistant index`"
             ) from exc
         self.bm25, self.bm25_ids = load_bm25(self.dir / manifest.bm25_dir)
+        self.sentences = load_sentences(self.dir / manifest.sentences) if manifest.sentences else {}
         stored = self.collection.get(include=["documents", "metadatas"])
         self.texts: dict[str, str] = dict(zip(stored["ids"], stored["documents"], strict=True))
         self.metadata: dict[str, dict[str, Any]] = dict(

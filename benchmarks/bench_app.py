@@ -25,6 +25,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 PLACEHOLDER = "Ask about fake or intimate images and Hong Kong law…"
 DONE = "legal information, not legal advice"
+FIRST_WORDS = """reply => [...reply.querySelectorAll('[data-testid="stMarkdownContainer"]')].some(
+    text => !text.closest('[data-testid="stSpinner"]') && text.innerText.trim().length > 20)"""
 QUESTIONS = [
     "Is creating AI porn of a classmate illegal in Hong Kong?",
     "My classmate made a fake nude of me and sent it to a group chat. What can I do?",
@@ -49,7 +51,9 @@ def _wait_healthy(url: str) -> None:
 
 
 def one_round(feedback_db: Path) -> dict[str, float]:
-    """Seconds from starting the server to: healthy, chat box shown, each answer complete."""
+    """Seconds from starting the server to: healthy, chat box shown; for each question, from
+pressing Enter to its first words on screen and to the whole answer (the disclaimer under it is
+the last part written)."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
@@ -78,8 +82,11 @@ def one_round(feedback_db: Path) -> dict[str, float]:
                 box.fill(question)
                 box.press("Enter")
                 reply = page.get_by_test_id("stChatMessage").nth(2 * number - 1)
+                reply.wait_for(timeout=120_000)
+                page.wait_for_function(FIRST_WORDS, arg=reply.element_handle(), timeout=120_000)
+                times[f"answer {number} first words"] = time.monotonic() - asked
                 reply.get_by_text(DONE).first.wait_for(timeout=120_000)
-                times[f"answer {number}"] = time.monotonic() - asked
+                times[f"answer {number} complete"] = time.monotonic() - asked
                 if number == 1:
                     times["first answer since start"] = time.monotonic() - start
             browser.close()

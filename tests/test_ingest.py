@@ -351,3 +351,20 @@ def test_answering_does_not_load_torch(built_index: Path) -> None:
     )
     print(done.stderr.strip().splitlines()[-1])
     assert done.stdout.split() == ["True", "False", "False"]
+
+
+def test_build_stores_the_vectors_of_every_document_sentence(index: store.Index) -> None:
+    from assistant.answer.text import sentences
+    from assistant.ingest.embed import load_embedder
+
+    documents = {
+        sentence
+        for cid, meta in index.metadata.items()
+        if meta["kind"] != "statute"
+        for sentence in sentences(index.texts[cid])
+    }
+    assert set(index.sentences) == documents
+    lead = chunks_where(index, doc_id="penalties-intimate-image-offences", unit="passage")[0][0]
+    first = sentences(lead)[0]
+    expected = load_embedder().embed_documents([first])[0]
+    assert np.abs(index.sentences[first] - expected).max() < 1e-5

@@ -12,6 +12,7 @@ names. The key provision is, of those the short answer names in the ordinance it
 one closest in meaning to what is asked, quoted whole with its defined term.
 """
 
+from collections import ChainMap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -243,13 +244,15 @@ def _kind(cite: str, found: Catalog) -> str:
 
 
 def _sentence_vectors(texts: list[str]) -> np.ndarray:
-    """Sentences are not in the index, so each is embedded on first use and kept for the
-    process: the corpus (and what was uploaded) bounds the cache."""
-    missing = list(dict.fromkeys(text for text in texts if text not in _SENTENCE_VECTORS))
+    """The build stores the vectors of every corpus sentence; others (an uploaded document's,
+    or a corpus sentence split differently since the build) are embedded on first use and kept
+    for the process."""
+    stored = ChainMap(load_index().sentences, _SENTENCE_VECTORS)
+    missing = list(dict.fromkeys(text for text in texts if text not in stored))
     if missing:
         vectors = load_index().embedder().embed_documents(missing)
         _SENTENCE_VECTORS.update(zip(missing, np.asarray(vectors), strict=True))
-    return np.asarray([_SENTENCE_VECTORS[text] for text in texts])
+    return np.asarray([stored[text] for text in texts])
 
 
 def _key_provision(

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant import config, store
+from assistant.answer.text import sentences
 from assistant.ingest import chunk, documents, statutes
 from assistant.ingest.chunk import Chunk
 from assistant.ingest.embed import (
@@ -45,11 +46,11 @@ class BuildSummary(BaseModel):
                 f"index is up to date: {self.documents} documents, {self.chunks} chunks "
                 f"({self.seconds:.2f} s)"
             )
-        rate = self.added / self.embed_seconds if self.embed_seconds else 0.0
+        rate = f", embedding {self.added / self.embed_seconds:.0f} chunks/s" if self.added else ""
         return (
             f"indexed {self.documents} documents: {self.chunks} chunks "
             f"({self.added} added, {self.kept} kept, {self.removed} removed) "
-            f"in {self.seconds:.1f} s, embedding {rate:.0f} chunks/s"
+            f"in {self.seconds:.1f} s{rate}"
         )
 
 
@@ -98,6 +99,8 @@ def is_current(manifest: store.Manifest | None, inputs: dict[str, str], index_di
         and manifest.model == model_identity()
         and manifest.pipeline == pipeline_fingerprint()
         and _kept_query_model(manifest, index_dir) is not None
+        and manifest.sentences is not None
+        and (index_dir / manifest.sentences).is_file()
     )
 
 
@@ -176,6 +179,23 @@ def _old_embeddings(client: Any, manifest: store.Manifest | None, ids: list[str]
     }
 
 
+def _sentences(
+    index_dir: Path, manifest: store.Manifest | None, chunks: list[Chunk], name: str
+) -> None:
+    """Embed every sentence of the documents (statutes are quoted whole, never by sentence):
+    answering compares them with the question to pick the short answer, and embedding them
+    then made the first question on each document slow. The last build's vectors are reused
+    when the model is the same."""
+    texts = sorted(
+        {text for c in chunks if c.metadata["kind"] != "statute" for text in sentences(c.text)}
+    )
+    same_model = manifest and manifest.model == model_identity() and manifest.sentences
+    old = store.load_sentences(index_dir / manifest.sentences) if same_model else {}
+    missing = [text for text in texts if text not in old]
+    fresh = dict(zip(missing, load_embedder().embed_documents(missing), strict=True))
+    store.save_sentences({text: old.get(text, fresh.get(text)) for text in texts}, index_dir / name)
+
+
 def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
     """Remove collections and BM25 folders of earlier or interrupted builds."""
     for collection in client.list_collections():
@@ -187,6 +207,9 @@ def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
             for file in folder.iterdir():
                 file.unlink()
             folder.rmdir()
+    for file in index_dir.glob("sentences-*.npz"):
+        if file.name != live.sentences:
+            file.unlink()
     for model in index_dir.glob("query-model-*.onnx"):
         if live.query_model is None or model.name != live.query_model.file:
             model.unlink()
@@ -255,6 +278,8 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
     bm25_dir = f"bm25-{stamp}"
     store.save_bm25([c.embed_text for c in chunks], ids, index_dir / bm25_dir)
     query_model = _query_model(index_dir, manifest, chunks, vectors)
+    sentences_file = f"sentences-{stamp}.npz"
+    _sentences(index_dir, manifest, chunks, sentences_file)
     live = store.Manifest(
         collection=name,
         bm25_dir=bm25_dir,
@@ -266,6 +291,7 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         sources=records,
         skipped=skipped,
         query_model=query_model,
+        sentences=sentences_file,
     )
     store.write_manifest(live, index_dir)
     _drop_stale(client, index_dir, live)
