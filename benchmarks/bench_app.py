@@ -9,21 +9,17 @@ the CLI. Each round starts a fresh server, so every round pays for loading the m
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-PLACEHOLDER = "Ask about fake or intimate images and Hong Kong law…"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import app_server  # noqa: E402
+
 DONE = "legal information, not legal advice"
 FIRST_WORDS = """reply => [...reply.querySelectorAll('[data-testid="stMarkdownContainer"]')].some(
     text => !text.closest('[data-testid="stSpinner"]') && text.innerText.trim().length > 20)"""
@@ -34,49 +30,27 @@ QUESTIONS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_healthy(url: str) -> None:
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.05)
-
-
 def one_round(feedback_db: Path) -> dict[str, float]:
     """Seconds from starting the server to: healthy, chat box shown; for each question, from
-pressing Enter to its first words on screen and to the whole answer (the disclaimer under it is
-the last part written)."""
-    port = _free_port()
+    pressing Enter to its first words on screen and to the whole answer (the disclaimer under
+    it is the last part written)."""
+    port = app_server.free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = os.environ | {"HKLAW_FEEDBACK_DB": str(feedback_db)}
-    start = time.monotonic()
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    started = time.monotonic()
+    server = app_server.start(port, os.environ | {"HKLAW_FEEDBACK_DB": str(feedback_db)})
     times: dict[str, float] = {}
     try:
-        _wait_healthy(url)
-        times["healthy"] = time.monotonic() - start
+        app_server.wait_healthy(url, server, 60)
+        times["healthy"] = time.monotonic() - started
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=str(app_server.CHROMIUM), args=app_server.CHROMIUM_ARGS
+            )
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(url)
-            box = page.get_by_placeholder(PLACEHOLDER)
+            box = page.get_by_placeholder(app_server.PLACEHOLDER)
             box.wait_for(timeout=60_000)
-            times["chat box"] = time.monotonic() - start
+            times["chat box"] = time.monotonic() - started
             for number, question in enumerate(QUESTIONS, start=1):
                 asked = time.monotonic()
                 box.fill(question)
@@ -88,11 +62,10 @@ the last part written)."""
                 reply.get_by_text(DONE).first.wait_for(timeout=120_000)
                 times[f"answer {number} complete"] = time.monotonic() - asked
                 if number == 1:
-                    times["first answer since start"] = time.monotonic() - start
+                    times["first answer since start"] = time.monotonic() - started
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        app_server.stop(server)
     return times
 
 

@@ -5,88 +5,40 @@ scrolling, the help button, and an answer with its citation. Screenshots go to t
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import app_server
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = ROOT / "test-output"
+OUTPUT = app_server.ROOT / "test-output"
 SEED = "Is creating AI porn of a classmate illegal in Hong Kong?"
-PLACEHOLDER = "Ask about fake or intimate images and Hong Kong law…"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        not CHROMIUM.exists(),
+        not app_server.CHROMIUM.exists(),
         reason="no /usr/bin/chromium: install it with `apt-get install -y chromium`",
     ),
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_healthy(url: str, server: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with status {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not become healthy within {seconds:.0f} s")
-
-
 @pytest.fixture
 def server(built_index: Path, tmp_path: Path) -> Iterator[str]:
     """The app served on a free local port; stopped however the test ends."""
-    port = _free_port()
+    port = app_server.free_port()
     env = os.environ | {
         "HKLAW_INDEX_DIR": str(built_index),
         "HKLAW_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
     }
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
     log = (tmp_path / "streamlit.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = app_server.start(port, env, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, 60)
+        app_server.wait_healthy(url, process, 60)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        app_server.stop(process)
         log.close()
 
 
@@ -94,11 +46,13 @@ def test_seed_question_in_a_real_browser(server: str) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     OUTPUT.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(app_server.CHROMIUM), args=app_server.CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(server)
-            question_box = page.get_by_placeholder(PLACEHOLDER)
+            question_box = page.get_by_placeholder(app_server.PLACEHOLDER)
             question_box.wait_for(timeout=60_000)
 
             disclaimer = page.get_by_text("This is legal information, not legal advice").first
