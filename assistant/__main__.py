@@ -31,6 +31,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     summary = build()
     for line in summary.skipped:
         print(f"skipped {line}", file=sys.stderr)
+    for line in summary.notes:
+        print(f"note: {line}", file=sys.stderr)
     print(summary.line())
     return 0 if summary.documents else 1
 

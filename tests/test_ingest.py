@@ -368,3 +368,25 @@ def test_build_stores_the_vectors_of_every_document_sentence(index: store.Index)
     first = sentences(lead)[0]
     expected = load_embedder().embed_documents([first])[0]
     assert np.abs(index.sentences[first] - expected).max() < 1e-5
+
+
+def test_a_failed_export_leaves_a_working_index(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.ingest.embed import Embedder, ModelError
+
+    def drifted(*args: object, **kwargs: object) -> str:
+        raise ModelError("the ONNX copy drifts")
+
+    index_dir = tmp_path / "index"
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "export_onnx", drifted)
+        first = build(corpus=small_corpus, index_dir=index_dir)
+    assert first.chunks and "the ONNX copy drifts" in first.notes[0]
+    assert store.read_manifest(index_dir).query_model is None
+    assert isinstance(store.query_embedder(index_dir), Embedder)
+    assert not list(index_dir.glob("*.onnx*")) and not list(index_dir.glob(".*.partial"))
+
+    again = build(corpus=small_corpus, index_dir=index_dir)
+    assert not again.up_to_date and again.added == 0 and not again.notes
+    assert store.read_manifest(index_dir).query_model is not None

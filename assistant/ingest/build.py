@@ -38,6 +38,7 @@ class BuildSummary(BaseModel):
     seconds: float
     embed_seconds: float = 0.0
     skipped: list[str]
+    notes: list[str] = []
     up_to_date: bool = False
 
     def line(self) -> str:
@@ -277,7 +278,16 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
 
     bm25_dir = f"bm25-{stamp}"
     store.save_bm25([c.embed_text for c in chunks], ids, index_dir / bm25_dir)
-    query_model = _query_model(index_dir, manifest, chunks, vectors)
+    notes = []
+    try:
+        query_model = _query_model(index_dir, manifest, chunks, vectors)
+    except Exception as exc:
+        # The copy only makes answering start faster; without it answering uses the full model.
+        query_model = None
+        notes.append(
+            f"could not export the model for fast answering ({exc}); answers will use the full "
+            "model and start more slowly, and the next build will try again"
+        )
     sentences_file = f"sentences-{stamp}.npz"
     _sentences(index_dir, manifest, chunks, sentences_file)
     live = store.Manifest(
@@ -305,4 +315,5 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         seconds=time.perf_counter() - started,
         embed_seconds=embed_seconds,
         skipped=skipped,
+        notes=notes,
     )

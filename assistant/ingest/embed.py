@@ -204,23 +204,26 @@ def export_onnx(
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "last_hidden_state"]}
     example = embedder.model.tokenizer(["an example"], return_tensors="pt")
     partial = target.with_name(f".{target.name}.partial")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Transformer(embedder.model[0].auto_model).eval(),
-            tuple(example[name] for name in names),
-            str(partial),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
-    drift = np.abs(np.asarray(OnnxEmbedder(partial).embed_documents(samples)) - expected).max()
-    if drift > 1e-4:
-        partial.unlink()
-        raise ModelError(f"the ONNX copy of {MODEL_NAME} drifts from it by {drift:.1e}")
-    os.replace(partial, target)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Transformer(embedder.model[0].auto_model).eval(),
+                tuple(example[name] for name in names),
+                str(partial),
+                input_names=names,
+                output_names=["last_hidden_state"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        copy = OnnxEmbedder(partial).embed_documents(samples)
+        drift = np.abs(np.asarray(copy) - expected).max()
+        if drift > 1e-4:
+            raise ModelError(f"the ONNX copy of {MODEL_NAME} drifts from it by {drift:.1e}")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return file_sha256(target)
 
 

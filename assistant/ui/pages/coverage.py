@@ -5,6 +5,7 @@ Evaluators and staff need to know the limits before trusting an answer; a questi
 list is answered with "I can't answer that", never a guess.
 """
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -40,8 +41,9 @@ for meta in index.metadata.values():
     else:
         documents.setdefault(str(meta["doc_id"]), meta)
 
+built = dt.datetime.fromisoformat(index.manifest.built_at).strftime("%-d %B %Y, %H:%M UTC")
 st.caption(
-    f"Index built {index.manifest.built_at} (UTC) · {index.manifest.chunks:,} passages from "
+    f"Index built {built} · {index.manifest.chunks:,} passages from "
     f"{len(index.manifest.sources)} sources"
 )
 
