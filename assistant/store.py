@@ -157,7 +157,9 @@ def load_bm25(folder: Path) -> tuple[bm25s.BM25, list[str]]:
 
 
 class Index:
-    """The live build, opened once per process: collection, BM25 and every chunk's text."""
+    """One build, read whole into memory when opened: every chunk's text, metadata and vector,
+    the BM25 index and the sentence vectors. Answering then never goes back to Chroma, so a
+    process keeps answering from the build it opened even after a rebuild has dropped it."""
 
     def __init__(self, index_dir: Path | None = None) -> None:
         self.dir = index_dir or config.index_dir()
@@ -178,10 +180,13 @@ class Index:
             ) from exc
         self.bm25, self.bm25_ids = load_bm25(self.dir / manifest.bm25_dir)
         self.sentences = load_sentences(self.dir / manifest.sentences) if manifest.sentences else {}
-        stored = self.collection.get(include=["documents", "metadatas"])
-        self.texts: dict[str, str] = dict(zip(stored["ids"], stored["documents"], strict=True))
+        stored = self.collection.get(include=["documents", "metadatas", "embeddings"])
+        self.ids: list[str] = stored["ids"]
+        self.rows = {cid: row for row, cid in enumerate(self.ids)}
+        self.vectors = np.asarray(stored["embeddings"])
+        self.texts: dict[str, str] = dict(zip(self.ids, stored["documents"], strict=True))
         self.metadata: dict[str, dict[str, Any]] = dict(
-            zip(stored["ids"], stored["metadatas"], strict=True)
+            zip(self.ids, stored["metadatas"], strict=True)
         )
 
     def embedder(self) -> embed.TextEmbedder:

@@ -390,3 +390,23 @@ def test_a_failed_export_leaves_a_working_index(
     again = build(corpus=small_corpus, index_dir=index_dir)
     assert not again.up_to_date and again.added == 0 and not again.notes
     assert store.read_manifest(index_dir).query_model is not None
+
+
+def test_an_open_process_moves_to_each_new_build(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A running app must keep answering while staff rebuild the index beside it."""
+    from assistant.retrieve.hybrid import load_index, search
+
+    index_dir = tmp_path / "index"
+    build(corpus=small_corpus, index_dir=index_dir)
+    monkeypatch.setenv("HKLAW_INDEX_DIR", str(index_dir))
+    first = load_index()
+    assert load_index() is first
+
+    add_explainer(small_corpus)
+    build(corpus=small_corpus, index_dir=index_dir)
+    assert search("blackmail", k=3, index=first), "the old build still answers from memory"
+    hits = search("threaten to share an intimate image", k=3)
+    assert load_index() is not first
+    assert "threatening-to-share-intimate-images" in {hit.metadata["doc_id"] for hit in hits}

@@ -127,9 +127,9 @@ class _Meaning:
     def similarity(self, chunk_ids: list[str]) -> dict[str, float]:
         if not chunk_ids:
             return {}
-        stored = self.index.collection.get(ids=chunk_ids, include=["embeddings"])
-        scores = np.asarray(stored["embeddings"]) @ self.vector
-        return dict(zip(stored["ids"], scores.tolist(), strict=True))
+        known = [cid for cid in chunk_ids if cid in self.index.rows]
+        scores = self.index.vectors[[self.index.rows[cid] for cid in known]] @ self.vector
+        return dict(zip(known, scores.tolist(), strict=True))
 
     def closest(self, chunk_ids: list[str]) -> str | None:
         if len(chunk_ids) < 2:

@@ -8,7 +8,7 @@ only, so these tables are built once per opened index.
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from assistant.store import Index, bm25_tokenize
@@ -90,8 +90,10 @@ class Catalog:
         return [cid for cid in ids if is_within(str(self.metadata[cid]["cite"]), cite)]
 
 
-@cache
+@lru_cache(maxsize=4)
 def catalog(index: Index) -> Catalog:
+    """Kept for the few indexes a process opens: a rebuild opens a new one, and the old one is
+    let go once it falls out."""
     by_section: dict[str, list[str]] = defaultdict(list)
     by_doc: dict[str, list[str]] = defaultdict(list)
     for cid, meta in index.metadata.items():

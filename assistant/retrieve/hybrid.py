@@ -7,20 +7,26 @@ needs no calibration between the two kinds of score. Results are sections (a sta
 a whole document) because that is what a citation counts as; each carries its best chunk.
 """
 
+import threading
 from collections import ChainMap, defaultdict
-from functools import cache, lru_cache
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import bm25s
 import numpy as np
 from pydantic import BaseModel
 
+from assistant import config
 from assistant.retrieve import expand
 from assistant.retrieve.user_docs import UserDocs, user_docs
-from assistant.store import Index, bm25_tokenize
+from assistant.store import MANIFEST, Index, bm25_tokenize
 
 RRF_K = 60
 CANDIDATES = 50
+
+_OPEN: dict[Path, tuple[int | None, Index]] = {}
+_OPENING = threading.Lock()
 
 Mode = Literal["hybrid", "bm25", "dense"]
 Ranking = list[tuple[str, float]]
@@ -51,10 +57,20 @@ class Hit(BaseModel):
         return str(self.metadata["kind"])
 
 
-@cache
 def load_index() -> Index:
-    """The live index, opened once per process: opening loads the model and every chunk."""
-    return Index()
+    """The live index: opened once per process, and again when a build has gone live since (its
+    manifest was replaced), so a running app or chat answers from the new build without a
+    restart. Opening is serialised: Chroma's client setup is not safe in two threads at once."""
+    folder = config.index_dir()
+    manifest = folder / MANIFEST
+    stamp = manifest.stat().st_mtime_ns if manifest.exists() else None
+    with _OPENING:
+        opened = _OPEN.get(folder)
+        if opened is None or opened[0] != stamp:
+            opened = (stamp, Index(folder))
+            _OPEN[folder] = opened
+            query_vector.cache_clear()
+        return opened[1]
 
 
 def search(
@@ -114,7 +130,7 @@ def bm25_scores(query: str, chunk_ids: list[str], index: Index | None = None) ->
     return {cid: float(scores[positions[cid]]) for cid in chunk_ids if cid in positions}
 
 
-@cache
+@lru_cache(maxsize=4)
 def _positions(index: Index) -> dict[str, int]:
     return {cid: i for i, cid in enumerate(index.bm25_ids)}
 
@@ -147,7 +163,7 @@ def _dense(
     collections hold the same model's normalised vectors, so their similarities merge into one
     ranking."""
     vector = np.asarray(query_vector(query))
-    stored = [(*_vectors(index), index.metadata)]
+    stored = [(index.ids, index.vectors, index.metadata)]
     if uploaded:
         stored.append((uploaded.ids, uploaded.vectors, uploaded.metadata))
     ranking = [
@@ -157,12 +173,6 @@ def _dense(
         if not kinds or metadata[cid]["kind"] in kinds
     ]
     return sorted(ranking, key=lambda pair: pair[1], reverse=True)[:CANDIDATES]
-
-
-@cache
-def _vectors(index: Index) -> tuple[list[str], np.ndarray]:
-    stored = index.collection.get(include=["embeddings"])
-    return stored["ids"], np.asarray(stored["embeddings"])
 
 
 def _bm25(
