@@ -1,8 +1,10 @@
 """Index build speed: full build, the model's raw throughput on the same texts, no-op rebuild.
 
 Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_ingest.py
-The build is within budget when its chunks/s reach 80 % of the raw throughput (chunking, Chroma
-and BM25 cost the rest) and a rebuild with nothing changed takes under 2 s.
+The build embeds every chunk and every sentence of the documents (answering picks the short
+answer by sentence). It is within budget when it takes no more than 1/0.8 of the time
+`model.encode` alone takes on exactly those texts (chunking, Chroma, BM25 and the ONNX export
+cost the rest), and a rebuild with nothing changed takes under 2 s.
 """
 
 import subprocess
@@ -12,19 +14,23 @@ import time
 from pathlib import Path
 
 from assistant import config
-from assistant.ingest.build import build, corpus_files, load_chunks
+from assistant.ingest.build import build, corpus_files, document_sentences, load_chunks
 from assistant.ingest.embed import load_embedder
 
 
-def raw_throughput() -> tuple[int, float]:
-    """Chunks per second of model.encode alone on exactly the texts a build embeds."""
+def raw_seconds() -> tuple[int, float, int, float]:
+    """Seconds of model.encode alone on exactly the chunk texts and the sentences a build
+    embeds: (chunks, their seconds, sentences, their seconds)."""
     chunks, _, _ = load_chunks(corpus_files(config.corpus_dir()))
     texts = [c.embed_text for c in chunks]
+    sentences = document_sentences(chunks)
     embedder = load_embedder()
     embedder.embed_documents(texts[:64])
     started = time.perf_counter()
     embedder.embed_documents(texts)
-    return len(texts), len(texts) / (time.perf_counter() - started)
+    middle = time.perf_counter()
+    embedder.embed_documents(sentences)
+    return len(texts), middle - started, len(sentences), time.perf_counter() - middle
 
 
 def noop_rebuild_seconds(index_dir: Path) -> float:
@@ -41,14 +47,21 @@ def noop_rebuild_seconds(index_dir: Path) -> float:
 
 
 def main() -> None:
-    count, raw = raw_throughput()
-    print(f"raw embedding throughput: {raw:.1f} chunks/s over {count} chunks")
+    chunks, chunk_seconds, sentences, sentence_seconds = raw_seconds()
+    raw = chunk_seconds + sentence_seconds
+    print(
+        f"model.encode alone: {chunks} chunks in {chunk_seconds:.1f} s "
+        f"({chunks / chunk_seconds:.1f} chunks/s) + {sentences} sentences in "
+        f"{sentence_seconds:.1f} s = {raw:.1f} s"
+    )
     with tempfile.TemporaryDirectory() as folder:
         index_dir = Path(folder)
         summary = build(index_dir=index_dir)
-        rate = summary.chunks / summary.seconds
-        print(f"full build: {summary.seconds:.1f} s, {summary.chunks} chunks, {rate:.1f} chunks/s")
-        print(f"build throughput / raw throughput: {rate / raw:.0%} (aim: at least 80 %)")
+        print(
+            f"full build: {summary.seconds:.1f} s, {summary.chunks} chunks, "
+            f"{summary.chunks / summary.seconds:.1f} chunks/s"
+        )
+        print(f"raw / build time: {raw / summary.seconds:.0%} (aim: at least 80 %)")
         in_process = build(index_dir=index_dir)
         print(f"no-op rebuild in process: {in_process.seconds:.2f} s")
         print(f"no-op rebuild, new process: {noop_rebuild_seconds(index_dir):.2f} s (aim: < 2 s)")

@@ -180,6 +180,12 @@ def _old_embeddings(client: Any, manifest: store.Manifest | None, ids: list[str]
     }
 
 
+def document_sentences(chunks: list[Chunk]) -> list[str]:
+    return sorted(
+        {text for c in chunks if c.metadata["kind"] != "statute" for text in sentences(c.text)}
+    )
+
+
 def _sentences(
     index_dir: Path, manifest: store.Manifest | None, chunks: list[Chunk], name: str
 ) -> None:
@@ -187,9 +193,7 @@ def _sentences(
     answering compares them with the question to pick the short answer, and embedding them
     then made the first question on each document slow. The last build's vectors are reused
     when the model is the same."""
-    texts = sorted(
-        {text for c in chunks if c.metadata["kind"] != "statute" for text in sentences(c.text)}
-    )
+    texts = document_sentences(chunks)
     same_model = manifest and manifest.model == model_identity() and manifest.sentences
     old = store.load_sentences(index_dir / manifest.sentences) if same_model else {}
     missing = [text for text in texts if text not in old]
