@@ -21,6 +21,7 @@ from typing import Any, Protocol
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import numpy as np  # noqa: E402
 from chromadb.api.types import Documents, EmbeddingFunction  # noqa: E402
 from chromadb.utils.embedding_functions import register_embedding_function  # noqa: E402
 from langchain_core.embeddings import Embeddings  # noqa: E402
@@ -155,8 +156,6 @@ class OnnxEmbedder(Embeddings):
         return len(self.counter.encode(text).ids)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        import numpy as np
-
         vectors = []
         for start in range(0, len(texts), BATCH_SIZE):
             encodings = self.tokenizer.encode_batch(texts[start : start + BATCH_SIZE])
@@ -187,7 +186,6 @@ def export_onnx(
     """Write the model as ONNX to target and return its sha256, after checking that it embeds
     samples as the stored vectors expected (within 1e-4): a copy that drifted would retrieve
     differently without any error. Written beside and renamed, so a failure leaves no file."""
-    import numpy as np
     import torch
 
     class Transformer(torch.nn.Module):
