@@ -247,10 +247,11 @@ def _sentence_vectors(texts: list[str]) -> np.ndarray:
     """The build stores the vectors of every corpus sentence; others (an uploaded document's,
     or a corpus sentence split differently since the build) are embedded on first use and kept
     for the process."""
-    stored = ChainMap(load_index().sentences, _SENTENCE_VECTORS)
+    index = load_index()
+    stored = ChainMap(index.sentences, _SENTENCE_VECTORS)
     missing = list(dict.fromkeys(text for text in texts if text not in stored))
     if missing:
-        vectors = load_index().embedder().embed_documents(missing)
+        vectors = index.embedder().embed_documents(missing)
         _SENTENCE_VECTORS.update(zip(missing, np.asarray(vectors), strict=True))
     return np.asarray([stored[text] for text in texts])
 
