@@ -40,6 +40,7 @@ class FrontMatter(BaseModel):
     retrieved: dt.date | None = None
     cites: list[str] = []
     questions: list[str] = []
+    twin: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$")
 
     @model_validator(mode="after")
     def _check(self) -> "FrontMatter":
