@@ -8,7 +8,7 @@ latest message, so only the bottom of the page is sure to be on screen, on a pho
 import streamlit as st
 
 from assistant.answer.messages import DISCLAIMER
-from assistant.answer.text import sentences
+from assistant.text import sentences
 from assistant.ui import help as help_panel
 from assistant.ui import resources
 

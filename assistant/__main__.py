@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from assistant.answer.schema import Turn
-from assistant.ingest.embed import ModelError
+from assistant.embed import ModelError
 from assistant.store import IndexMissing
 
 CHAT_INTRO = (

@@ -18,8 +18,7 @@ import numpy as np
 import Stemmer
 from pydantic import BaseModel
 
-from assistant import config
-from assistant.ingest import embed
+from assistant import config, embed
 
 MANIFEST = "manifest.json"
 COLLECTION_PREFIX = "chunks-"
@@ -41,7 +40,7 @@ class SourceRecord(BaseModel):
 
 
 class QueryModel(BaseModel):
-    """The ONNX copy of the model that answering embeds questions with (see ingest/embed.py)."""
+    """The ONNX copy of the model that answering embeds questions with (see assistant/embed.py)."""
 
     file: str
     sha256: str

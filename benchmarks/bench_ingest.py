@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from assistant import config
+from assistant.embed import load_embedder
 from assistant.ingest.build import build, corpus_files, document_sentences, load_chunks
-from assistant.ingest.embed import load_embedder
 
 
 def raw_seconds() -> tuple[int, float, int, float]:

@@ -65,7 +65,7 @@ def score(records: list[Record], evaluator: Evaluator) -> tuple[Evaluation, dict
 
 
 def evaluators(known: frozenset[str], index: Index) -> SequentialEvaluator:
-    from assistant.ingest.embed import load_embedder
+    from assistant.embed import load_embedder
 
     return SequentialEvaluator(
         [

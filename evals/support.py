@@ -11,8 +11,8 @@ gives the definition and the threshold.
 import re
 from collections.abc import Callable, Iterator
 
-from assistant.answer.text import spoken
 from assistant.store import bm25_tokenize
+from assistant.text import spoken
 from evals.base import Evaluation, Evaluator, Record, ratio
 
 THRESHOLD = 0.5
@@ -26,7 +26,7 @@ Embed = Callable[[list[str]], list[list[float]]]
 
 def sentences(text: str) -> Iterator[str]:
     """Sentences of Markdown answer text, line by line; a marker after the full stop stays with
-    its sentence, and "Cap. 200" does not end one. (assistant.answer.text.sentences splits
+    its sentence, and "Cap. 200" does not end one. (assistant.text.sentences splits
     corpus prose, which has no markers.)"""
     for line in text.splitlines():
         start = 0

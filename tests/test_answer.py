@@ -26,11 +26,11 @@ from assistant.answer.pipeline import (
     answer_runnable,
 )
 from assistant.answer.schema import Answer, Citation, Turn
-from assistant.answer.text import normalise, reading_seconds, sentences, without_citations
 from assistant.answer.verify import MARKER, verify
 from assistant.citations import section_of
 from assistant.retrieve.catalog import catalog
 from assistant.retrieve.hybrid import chunk, load_index
+from assistant.text import normalise, reading_seconds, sentences, without_citations
 
 SEED = "Is creating AI porn of a classmate illegal in Hong Kong?"
 THREAT = "my ex threatens to post an AI nude of me"

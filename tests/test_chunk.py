@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from assistant.embed import load_embedder
 from assistant.ingest.chunk import chunk_document
 from assistant.ingest.documents import Document, FrontMatter
-from assistant.ingest.embed import load_embedder
 
 ZH_SENTENCE = "未經同意發布他人的私密影像，可能屬於刑事罪行。"
 EN_SENTENCE = (

@@ -107,7 +107,7 @@ def test_chinese_ordinance_is_indexed_as_zh_hant(index: store.Index) -> None:
 
 
 def test_chunks_fit_the_model_input(index: store.Index) -> None:
-    from assistant.ingest.embed import load_embedder
+    from assistant.embed import load_embedder
 
     embedder = load_embedder()
     statute_units = [
@@ -280,7 +280,7 @@ def test_unreachable_server_gets_one_clear_line(small_corpus: Path, tmp_path: Pa
 
 
 def test_other_weights_are_refused(tmp_path: Path) -> None:
-    from assistant.ingest.embed import Embedder, ModelError
+    from assistant.embed import Embedder, ModelError
 
     (tmp_path / "model.safetensors").write_bytes(b"not the published weights")
     with pytest.raises(ModelError, match="sha256 mismatch"):
@@ -288,7 +288,7 @@ def test_other_weights_are_refused(tmp_path: Path) -> None:
 
 
 def test_onnx_copy_embeds_as_the_model_does(offline_build) -> None:
-    from assistant.ingest.embed import OnnxEmbedder, load_embedder
+    from assistant.embed import OnnxEmbedder, load_embedder
 
     index_dir, _ = offline_build
     model = store.read_manifest(index_dir).query_model
@@ -305,7 +305,7 @@ def test_onnx_copy_embeds_as_the_model_does(offline_build) -> None:
 
 
 def test_build_exports_the_query_model_once(small_corpus: Path, tmp_path: Path) -> None:
-    from assistant.ingest.embed import file_sha256
+    from assistant.embed import file_sha256
 
     index_dir = tmp_path / "index"
     build(corpus=small_corpus, index_dir=index_dir)
@@ -327,7 +327,7 @@ def test_build_exports_the_query_model_once(small_corpus: Path, tmp_path: Path) 
 
 
 def test_a_damaged_copy_falls_back_to_the_full_model(tmp_path: Path) -> None:
-    from assistant.ingest.embed import Embedder, query_embedder
+    from assistant.embed import Embedder, query_embedder
 
     damaged = tmp_path / "query-model.onnx"
     damaged.write_bytes(b"half a file")
@@ -354,8 +354,8 @@ def test_answering_does_not_load_torch(built_index: Path) -> None:
 
 
 def test_build_stores_the_vectors_of_every_document_sentence(index: store.Index) -> None:
-    from assistant.answer.text import sentences
-    from assistant.ingest.embed import load_embedder
+    from assistant.embed import load_embedder
+    from assistant.text import sentences
 
     documents = {
         sentence
@@ -373,7 +373,7 @@ def test_build_stores_the_vectors_of_every_document_sentence(index: store.Index)
 def test_a_failed_export_leaves_a_working_index(
     small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant.ingest.embed import Embedder, ModelError
+    from assistant.embed import Embedder, ModelError
 
     def drifted(*args: object, **kwargs: object) -> str:
         raise ModelError("the ONNX copy drifts")

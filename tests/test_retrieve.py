@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from assistant import store
-from assistant.ingest.embed import ChromaEmbedding
+from assistant.embed import ChromaEmbedding
 from assistant.retrieve import expand, hybrid
 from assistant.retrieve.catalog import catalog, cite_key, is_within
 from assistant.retrieve.retriever import HybridRetriever

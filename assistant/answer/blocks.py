@@ -10,9 +10,9 @@ from typing import Any
 from assistant.answer import render
 from assistant.answer.messages import DEFINITION, LAW_AS_AT, NOT_IN_FORCE, Language
 from assistant.answer.schema import Citation
-from assistant.answer.text import normalise, sentences, without_citations
 from assistant.citations import find_cites, is_statute_cite, section_of
 from assistant.retrieve.catalog import Catalog, best_match
+from assistant.text import normalise, sentences, without_citations
 
 _CONTACT = re.compile(r"\b\d{3,4}\s?\d{4}\b|\b999\b|https?://|www\.")
 

@@ -21,12 +21,12 @@ from assistant.answer import blocks
 from assistant.answer.abstain import related
 from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
-from assistant.answer.text import reading_seconds, sentences
 from assistant.citations import find_cites
 from assistant.retrieve import expand
 from assistant.retrieve.catalog import Catalog, catalog
 from assistant.retrieve.hybrid import Hit, bm25_scores, load_index, query_vector
 from assistant.store import Index
+from assistant.text import reading_seconds, sentences
 
 SHORT_ANSWER_SECONDS = 20.0
 SHORT_ANSWER_SENTENCES = 3

@@ -9,11 +9,11 @@ import re
 
 from assistant.answer.backends import Draft
 from assistant.answer.schema import Citation
-from assistant.answer.text import normalise
 from assistant.citations import is_statute_cite, section_of
 from assistant.retrieve import hybrid
 from assistant.retrieve.catalog import catalog, is_within
 from assistant.store import Index
+from assistant.text import normalise
 
 MARKER = re.compile(r"\[(\d+)\]")
 _HEADING = re.compile(r"^\*\*[^*]+\*\*$")

@@ -14,16 +14,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from assistant import config, store
-from assistant.answer.text import sentences
-from assistant.ingest import chunk, documents, statutes
-from assistant.ingest.chunk import Chunk
-from assistant.ingest.embed import (
+from assistant.embed import (
     ChromaEmbedding,
     export_onnx,
     load_embedder,
     model_identity,
     query_model_file,
 )
+from assistant.ingest import chunk, documents, statutes
+from assistant.ingest.chunk import Chunk
+from assistant.text import sentences
 
 DOC_FOLDERS = ("explainers", "guidelines", "news", "help")
 PIPELINE_FILES = (chunk.__file__, documents.__file__, statutes.__file__, store.__file__)

@@ -22,9 +22,9 @@ from pydantic import BaseModel
 from pypdf import PdfReader
 
 from assistant import store
+from assistant.embed import ChromaEmbedding, model_identity
 from assistant.ingest.chunk import chunk_document
 from assistant.ingest.documents import Document, FrontMatter
-from assistant.ingest.embed import ChromaEmbedding, model_identity
 
 COLLECTION = "user-docs"
 KIND = "user"

@@ -14,7 +14,7 @@ import numpy as np
 from chromadb.errors import NotFoundError
 
 from assistant import store
-from assistant.ingest.embed import ChromaEmbedding
+from assistant.embed import ChromaEmbedding
 
 USER_COLLECTION = "user-docs"
 

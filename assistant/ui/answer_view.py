@@ -15,7 +15,7 @@ import streamlit as st
 
 from assistant import feedback
 from assistant.answer.schema import Answer, Citation
-from assistant.answer.text import without_citations
+from assistant.text import without_citations
 from assistant.ui import help as help_panel
 from assistant.ui import resources
 from assistant.ui.text import anchor, escape, highlight, link_markers, pieces
