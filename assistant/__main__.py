@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant index | ask | chat`.
+"""Command line: `python -m assistant index | ask | chat | classify`.
 
 Errors a person can fix (no index, bad input, unreachable server) end in one line on stderr
 saying what to do, never a traceback.
@@ -66,6 +66,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    """What the question classifier reads a question as, with its probabilities: for staff
+    wondering why a question was refused, and for debugging."""
+    from assistant.answer.classify import classify
+    from assistant.answer.pipeline import QuestionError, check_question
+
+    try:
+        intent = classify(check_question(args.question))
+    except QuestionError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(intent.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return 0
+    decision = "refused" if intent.refuse else "answered"
+    print(f"{intent.label} ({decision})")
+    for label, probability in sorted(intent.probabilities.items(), key=lambda pair: -pair[1]):
+        print(f"  {label:<10} {probability:.3f}")
+    if intent.injection:
+        print("  (text giving the assistant orders was cut out before classifying)")
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     """A prompt for hotline staff: one question a line, with the conversation kept for
     follow-ups. Nothing said here is written anywhere."""
@@ -124,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     ask.set_defaults(run=cmd_ask)
     chat.set_defaults(run=cmd_chat)
+    classify = commands.add_parser(
+        "classify", help="show how the question classifier reads a question"
+    )
+    classify.add_argument("question", help="the question, in quotes")
+    classify.add_argument("--json", action="store_true", help="print the result as JSON")
+    classify.set_defaults(run=cmd_classify)
 
     args = parser.parse_args(argv)
     try:

@@ -9,6 +9,8 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import Stemmer
 from pydantic import BaseModel
 
 from assistant import config, embed
+from assistant.text import zh_words
 
 MANIFEST = "manifest.json"
 COLLECTION_PREFIX = "chunks-"
@@ -46,6 +49,14 @@ class QueryModel(BaseModel):
     sha256: str
 
 
+class Multilingual(BaseModel):
+    """The multilingual model's vectors of every chunk and document sentence (see embed.py)."""
+
+    model: str
+    chunks: str
+    sentences: str
+
+
 class Manifest(BaseModel):
     """What was built from what, with which model: the basis of incremental rebuilds."""
 
@@ -60,6 +71,8 @@ class Manifest(BaseModel):
     skipped: list[str] = []
     query_model: QueryModel | None = None
     sentences: str | None = None
+    multilingual: Multilingual | None = None
+    classifier: dict[str, Any] | None = None
 
 
 def _settings() -> chromadb.Settings:
@@ -109,14 +122,13 @@ def write_manifest(manifest: Manifest, index_dir: Path | None = None) -> None:
 
 
 def bm25_tokenize(texts: list[str]) -> Any:
-    """English words stemmed; Chinese runs as overlapping character pairs, which need no
-    dictionary and match the way people write the same words in a question."""
+    """English words stemmed; Chinese runs cut into words by a segmenter that knows the legal
+    and Cantonese terms (assistant/zh_terms.txt)."""
 
-    def pairs(match: re.Match[str]) -> str:
-        run = match.group(0)
-        return " ".join(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
+    def words(match: re.Match[str]) -> str:
+        return " ".join(zh_words(match.group(0)))
 
-    spaced = [_CJK_RUN.sub(lambda m: f" {pairs(m)} ", text) for text in texts]
+    spaced = [_CJK_RUN.sub(lambda m: f" {words(m)} ", text) for text in texts]
     return bm25s.tokenize(
         spaced,
         stopwords="en",
@@ -133,15 +145,15 @@ def save_bm25(texts: list[str], ids: list[str], folder: Path) -> None:
     (folder / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
 
 
-def save_sentences(vectors: dict[str, Any], path: Path) -> None:
-    """Sentence vectors of the documents, stored as two arrays: texts and their vectors."""
+def save_vectors(vectors: dict[str, Any], path: Path) -> None:
+    """Vectors by key (a sentence, or a chunk id), stored as two arrays: keys and vectors."""
     texts = list(vectors)
     matrix = np.asarray([vectors[text] for text in texts], dtype=np.float32).reshape(len(texts), -1)
     with path.open("wb") as handle:
         np.savez(handle, texts=np.asarray(texts, dtype=str), vectors=matrix)
 
 
-def load_sentences(path: Path) -> dict[str, np.ndarray]:
+def load_vectors(path: Path) -> dict[str, np.ndarray]:
     """{} when the build made none (an index from before they were stored)."""
     if not path.is_file():
         return {}
@@ -178,7 +190,7 @@ class Index:
                 "`python -m assistant index`"
             ) from exc
         self.bm25, self.bm25_ids = load_bm25(self.dir / manifest.bm25_dir)
-        self.sentences = load_sentences(self.dir / manifest.sentences) if manifest.sentences else {}
+        self.sentences = load_vectors(self.dir / manifest.sentences) if manifest.sentences else {}
         stored = self.collection.get(include=["documents", "metadatas", "embeddings"])
         self.ids: list[str] = stored["ids"]
         self.rows = {cid: row for row, cid in enumerate(self.ids)}
@@ -188,8 +200,44 @@ class Index:
             zip(self.ids, stored["metadatas"], strict=True)
         )
 
+        self.multilingual = _multilingual_space(self.dir, manifest.multilingual, self.ids)
+
     def embedder(self) -> embed.TextEmbedder:
         return query_embedder(self.dir, self.manifest)
+
+    def space(self, name: str) -> "Space":
+        """An embedding model's view of this build: "english", or "multilingual" (the English
+        one for a build made before the multilingual model was added)."""
+        if name == "multilingual" and self.multilingual is not None:
+            return self.multilingual
+        return Space("english", self.vectors, self.sentences, self.embedder)
+
+
+@dataclass(frozen=True)
+class Space:
+    """One embedding model's view of a build: the chunk vectors (rows in index order), the
+    document sentences' vectors, and the model that embeds a question the same way."""
+
+    name: str
+    vectors: np.ndarray
+    sentences: dict[str, np.ndarray]
+    embedder: Callable[[], Any]
+
+
+def _multilingual_space(folder: Path, stored: Multilingual | None, ids: list[str]) -> Space | None:
+    """None for a build made before the multilingual model was added: such a build answers
+    Chinese through the English model, as it did."""
+    if stored is None:
+        return None
+    by_id = load_vectors(folder / stored.chunks)
+    if any(cid not in by_id for cid in ids):
+        return None
+    return Space(
+        "multilingual",
+        np.asarray([by_id[cid] for cid in ids]),
+        load_vectors(folder / stored.sentences),
+        embed.load_multilingual,
+    )
 
 
 def query_embedder(

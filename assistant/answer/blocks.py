@@ -8,13 +8,21 @@ import re
 from typing import Any
 
 from assistant.answer import render
-from assistant.answer.messages import DEFINITION, LAW_AS_AT, NOT_IN_FORCE, Language
+from assistant.answer.messages import (
+    DEFINITION,
+    LAW_AS_AT,
+    LEGISLATION,
+    NO_CHINESE_TEXT,
+    NOT_IN_FORCE,
+    ORDINANCE_ZH,
+    Language,
+)
 from assistant.answer.schema import Citation
 from assistant.citations import find_cites, is_statute_cite, section_of
-from assistant.retrieve.catalog import Catalog, best_match
-from assistant.text import normalise, sentences, without_citations
+from assistant.retrieve.catalog import Catalog, best_match, language_of
+from assistant.text import has_cjk, normalise, sentences, without_citations
 
-_CONTACT = re.compile(r"\b\d{3,4}\s?\d{4}\b|\b999\b|https?://|www\.")
+_CONTACT = re.compile(r"(?<!\d)(?:\d{3,4}\s?\d{4}|999)(?!\d)|https?://|www\.")
 
 
 class CitationBook:
@@ -64,7 +72,10 @@ def provision(
     book: CitationBook, chunk_id: str, found: Catalog, language: Language, cite: str | None = None
 ) -> list[str]:
     """A statute chunk as a block quote, then its pinpoint, Ordinance, version date and link.
-    A provision that is not in operation says so on the same line as its citation."""
+    A provision that is not in operation says so on the same line as its citation. In a Chinese
+    answer the official Chinese text is quoted where the corpus has it; otherwise the English
+    text, with a line saying so and a link to the section's Chinese page."""
+    chunk_id = found.translation(chunk_id, language)
     meta = found.metadata[chunk_id]
     cite = cite or str(meta["cite"])
     n = book.cite(chunk_id, found.texts[chunk_id], meta, cite)
@@ -74,23 +85,30 @@ def provision(
     else:
         when = NOT_IN_FORCE[language].format(status=meta.get("status"), date=date)
     label = str(meta.get("title", ""))
+    if language == "zh":
+        label = ORDINANCE_ZH.get(label, label)
     if meta.get("unit") == "definition":
         label = f"{DEFINITION[language].format(term=meta['term'])}, {label}"
-    link = f", [e-Legislation]({meta['url']})" if meta.get("url") else ""
-    return [
+    link = f", [{LEGISLATION[language]}]({meta['url']})" if meta.get("url") else ""
+    lines = [
         f"> {found.texts[chunk_id]} [{n}]",
         ">",
         f"> — `{cite}`, {label}, {when}{link} [{n}]",
     ]
+    if language == "zh" and language_of(meta) != "zh":
+        chinese_page = str(meta.get("url", "")).replace("!en/", "!zh-Hant-HK/")
+        lines += [">", f"> {NO_CHINESE_TEXT.format(url=chinese_page)} [{n}]"]
+    return lines
 
 
 def pinpoints(sentence: str, found: Catalog) -> list[tuple[str, str]]:
     """(pinpoint as written, chunk holding it) for each provision a sentence names."""
     pairs = []
+    language = "zh" if has_cjk(sentence) else "en"
     for cite in dict.fromkeys(find_cites(sentence)):
         if not is_statute_cite(cite):
             continue
-        chunk_id = best_match(found.chunks_for(cite, section_of(cite)), sentence, found)
+        chunk_id = best_match(found.chunks_for(cite, section_of(cite), language), sentence, found)
         if chunk_id is not None:
             pairs.append((cite, chunk_id))
     return pairs
@@ -110,11 +128,14 @@ def cited_sentence(
     return f"{without_citations(sentence)} {markers(numbers)}", named
 
 
-def help_lines(book: CitationBook, doc_ids: list[str], found: Catalog) -> list[str]:
-    """For each help document, what it is (its first sentence) and how to reach it (its first
-    sentence with a phone number or address), whole sentences in document order."""
+def help_lines(
+    book: CitationBook, doc_ids: list[str], found: Catalog, language: Language
+) -> list[str]:
+    """For each help document, in the answer's language, what it is (its first sentence) and
+    how to reach it (its first sentence with a phone number or address), whole sentences in
+    document order."""
     lines = []
-    for doc_id in doc_ids:
+    for doc_id in dict.fromkeys(found.in_language(doc_id, language) for doc_id in doc_ids):
         lead = found.lead(doc_id)
         if lead is None:
             continue

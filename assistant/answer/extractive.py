@@ -24,8 +24,8 @@ from assistant.answer.messages import HEADINGS, Language
 from assistant.citations import find_cites
 from assistant.retrieve import expand
 from assistant.retrieve.catalog import Catalog, catalog
-from assistant.retrieve.hybrid import Hit, bm25_scores, load_index, query_vector
-from assistant.store import Index
+from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
+from assistant.store import Index, Space
 from assistant.text import reading_seconds, sentences
 
 SHORT_ANSWER_SECONDS = 20.0
@@ -41,7 +41,7 @@ HELP_AT_LEAST = 2
 LEAD_WORDS_WEIGHT = 0.3
 DOCUMENT_KINDS = ("explainer", "guideline", "help", "news", "user")
 
-_SENTENCE_VECTORS: dict[str, np.ndarray] = {}
+_SENTENCE_VECTORS: dict[str, dict[str, np.ndarray]] = {}
 
 
 class ExtractiveBackend:
@@ -50,10 +50,15 @@ class ExtractiveBackend:
     def compose(self, request: ComposeRequest) -> Draft:
         found = catalog(request.index)
         book = blocks.CitationBook()
-        meaning = _Meaning(request.question, request.index)
-        asked = _Meaning(request.asked, request.index) if request.asked else meaning
-        source = _source(request.hits, found, meaning)
-        focus = _focus(request.hits, source, found, asked, meaning) if source else None
+        space = "multilingual" if request.language == "zh" else "english"
+        meaning = _Meaning(request.question, request.index, space)
+        asked = _Meaning(request.asked, request.index, space) if request.asked else meaning
+        source = _source(request.hits, found, meaning, request.language)
+        focus = (
+            _focus(request.hits, source, found, asked, meaning, request.language)
+            if source
+            else None
+        )
         lead = _split_lead(book, source, focus, found, request.victim) if source else _Lead()
         law = lead.law
         key = _key_provision(request, lead.named or lead.named_later, found, asked)
@@ -117,18 +122,20 @@ def _split_lead(
 
 
 class _Meaning:
-    """Closeness in meaning to the question, from the vectors stored in the index for chunks."""
+    """Closeness in meaning to the question, from the vectors stored in the index for chunks,
+    by the model that reads the question's language (the multilingual one for Chinese)."""
 
-    def __init__(self, question: str, index: Index) -> None:
+    def __init__(self, question: str, index: Index, space: str) -> None:
         self.question = question
-        self.vector = np.asarray(query_vector(question))
+        self.space = index.space(space)
+        self.vector = np.asarray(query_vector(question, space))
         self.index = index
 
     def similarity(self, chunk_ids: list[str]) -> dict[str, float]:
         if not chunk_ids:
             return {}
         known = [cid for cid in chunk_ids if cid in self.index.rows]
-        scores = self.index.vectors[[self.index.rows[cid] for cid in known]] @ self.vector
+        scores = self.space.vectors[[self.index.rows[cid] for cid in known]] @ self.vector
         return dict(zip(known, scores.tolist(), strict=True))
 
     def closest(self, chunk_ids: list[str]) -> str | None:
@@ -138,18 +145,22 @@ class _Meaning:
         return max(chunk_ids, key=lambda cid: scores.get(cid, -1.0))
 
 
-def _source(hits: list[Hit], found: Catalog, meaning: "_Meaning") -> Hit | None:
+def _source(
+    hits: list[Hit], found: Catalog, meaning: "_Meaning", language: Language
+) -> Hit | None:
     """The passage to take the short answer from: of the best related documents, the lead that
     matches the question best, by closeness in meaning (a lead is embedded with its title and
     the questions it answers) plus its BM25 score relative to the best lead's, weighted 0.3.
     On the English gold questions this picked a right document for 80 of 83, meaning alone 75.
-    An uploaded document has no lead, so its best passage stands in."""
+    An uploaded document has no lead, so its best passage stands in. A document is read in the
+    question's language: its twin's lead stands for it."""
     documents = [
         hit for hit in hits if hit.via == "search" and hit.kind in DOCUMENT_KINDS and related(hit)
     ][:TOP_DOCUMENTS]
     leads: dict[str, Hit] = {}
     for hit in documents:
-        lead = found.lead(str(hit.metadata["doc_id"])) if hit.kind != "user" else None
+        doc_id = found.in_language(str(hit.metadata["doc_id"]), language)
+        lead = found.lead(doc_id) if hit.kind != "user" else None
         leads.setdefault(lead or hit.chunk_id, hit)
     if not leads:
         return None
@@ -175,7 +186,12 @@ def _source(hits: list[Hit], found: Catalog, meaning: "_Meaning") -> Hit | None:
 
 
 def _focus(
-    hits: list[Hit], source: Hit, found: Catalog, asked: "_Meaning", meaning: "_Meaning"
+    hits: list[Hit],
+    source: Hit,
+    found: Catalog,
+    asked: "_Meaning",
+    meaning: "_Meaning",
+    language: Language,
 ) -> _Focus | None:
     """The sentence of a body passage that answers the question much better than the lead:
     closer to what is asked than every sentence of the lead by PASSAGE_MARGIN. Sentences are
@@ -185,13 +201,13 @@ def _focus(
     a follow-up asks about. Only if none of its sentences will do are the other related
     explainers retrieved read, the few passages of theirs closest to both what is asked and its
     topic."""
-    lead = _sentence_vectors(sentences(source.text)[:LEAD_SENTENCES])
+    lead = _sentence_vectors(sentences(source.text)[:LEAD_SENTENCES], asked.space)
     bar = float(np.max(lead @ asked.vector)) + PASSAGE_MARGIN
     source_doc = str(source.metadata["doc_id"])
     focus = _best_sentence(_passages([source_doc], found), lead, bar, asked, found)
     if focus is None:
         others = [
-            str(hit.metadata["doc_id"])
+            found.in_language(str(hit.metadata["doc_id"]), language)
             for hit in hits
             if hit.via == "search" and hit.kind == "explainer" and related(hit)
         ]
@@ -216,7 +232,7 @@ def _best_sentence(
     ]
     if not candidates:
         return None
-    vectors = _sentence_vectors([sentence for _, sentence in candidates])
+    vectors = _sentence_vectors([sentence for _, sentence in candidates], asked.space)
     new = np.max(vectors @ lead.T, axis=1) < RESTATES
     closeness = np.where(new, vectors @ asked.vector, -1.0)
     best = int(np.argmax(closeness))
@@ -243,16 +259,16 @@ def _kind(cite: str, found: Catalog) -> str:
     return str(found.metadata[lead]["kind"]) if lead else "statute"
 
 
-def _sentence_vectors(texts: list[str]) -> np.ndarray:
+def _sentence_vectors(texts: list[str], space: Space) -> np.ndarray:
     """The build stores the vectors of every corpus sentence; others (an uploaded document's,
     or a corpus sentence split differently since the build) are embedded on first use and kept
     for the process."""
-    index = load_index()
-    stored = ChainMap(index.sentences, _SENTENCE_VECTORS)
+    kept = _SENTENCE_VECTORS.setdefault(space.name, {})
+    stored = ChainMap(space.sentences, kept)
     missing = list(dict.fromkeys(text for text in texts if text not in stored))
     if missing:
-        vectors = index.embedder().embed_documents(missing)
-        _SENTENCE_VECTORS.update(zip(missing, np.asarray(vectors), strict=True))
+        vectors = space.embedder().embed_documents(missing)
+        kept.update(zip(missing, np.asarray(vectors), strict=True))
     return np.asarray([stored[text] for text in texts])
 
 
@@ -302,10 +318,10 @@ def _help(
     pointed = [cite.removeprefix("doc:") for cite in cited if cite.startswith("doc:")]
     helpful = [doc_id for doc_id in pointed if _is_help(doc_id, found)][:HELP_DOCUMENTS]
     for hit in request.help:
-        doc_id = str(hit.metadata["doc_id"])
+        doc_id = found.in_language(str(hit.metadata["doc_id"]), request.language)
         if len(helpful) < HELP_AT_LEAST and doc_id not in helpful and _is_help(doc_id, found):
             helpful.append(doc_id)
-    return blocks.help_lines(book, helpful, found)
+    return blocks.help_lines(book, helpful, found, request.language)
 
 
 def _is_help(doc_id: str, found: Catalog) -> bool:

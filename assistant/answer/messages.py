@@ -43,16 +43,37 @@ ABSTAIN: dict[Language, str] = {
 
 REFUSE: dict[Language, str] = {
     "en": (
-        "I can't help with making, finding, getting or spreading intimate images of someone, or "
-        "with identifying the people shown in them. Doing so can harm them and can be a crime."
+        "I can't help with making, finding, getting, viewing or spreading intimate images of "
+        "someone, with identifying the people shown in them, with threats, or with hiding "
+        "evidence from the police. Doing so can harm them and can be a crime. What I can do "
+        "is explain what the law says about this, below, and where to get help. If you are "
+        "asking about the law or about something that happened to you, ask again in your own "
+        "words and I will answer."
     ),
     "zh": (
-        "我不能協助製作、尋找、取得或散播他人的私密影像，亦不能協助辨認影像中的人。"
-        "這樣做會傷害他們，亦可能構成罪行。"
+        "我不能協助製作、尋找、取得、觀看或散播他人的私密影像，不能協助辨認影像中的人，"
+        "亦不能協助作出威脅或向警方隱藏證據。這樣做會傷害他人，亦可能構成罪行。"
+        "我可以說明法律對此的規定（見下文）及求助途徑。如果你想了解法律，或想知道自己遇到的事可以怎樣處理，"
+        "請用你自己的說法再問一次，我會回答。"
     ),
 }
 
-ENGLISH_SOURCES = "*以下內容引自英文原文。*"
+HELP_QUERY: dict[Language, str] = {
+    "en": "support and help for a person whose intimate images are made or shared",
+    "zh": "私密影像被製作或發布的人可以向誰求助 support and help",
+}
+NO_CHINESE_TEXT = (
+    "*此條文的官方中文本不在本資料庫內，以上為英文本；中文本見[電子版香港法例]({url})。*"
+)
+LEGISLATION: dict[Language, str] = {"en": "e-Legislation", "zh": "電子版香港法例"}
+ORDINANCE_ZH = {
+    "Crimes Ordinance": "《刑事罪行條例》",
+    "Theft Ordinance": "《盜竊罪條例》",
+    "Control of Obscene and Indecent Articles Ordinance": "《淫褻及不雅物品管制條例》",
+    "Sex Discrimination Ordinance": "《性別歧視條例》",
+    "Personal Data (Privacy) Ordinance": "《個人資料(私隱)條例》",
+    "Prevention of Child Pornography Ordinance": "《防止兒童色情物品條例》",
+}
 LAW_AS_AT: dict[Language, str] = {"en": "law as at {date}", "zh": "法律版本日期 {date}"}
 NOT_IN_FORCE: dict[Language, str] = {
     "en": "**not in operation** ({status}): this provision is not law in force; text as at {date}",

@@ -1,6 +1,12 @@
 """The finished Markdown: notice, verified body, sources list and disclaimer, in that order."""
 
-from assistant.answer.messages import HEADINGS, LAW_AS_AT, NOT_IN_OPERATION, Language
+from assistant.answer.messages import (
+    HEADINGS,
+    LAW_AS_AT,
+    NOT_IN_OPERATION,
+    ORDINANCE_ZH,
+    Language,
+)
 from assistant.answer.schema import Citation
 
 
@@ -19,7 +25,8 @@ def source_lines(citations: list[Citation], language: Language) -> list[str]:
     lines = []
     for cite, group in by_cite.items():
         first = group[0]
-        parts = [" ".join(f"[{c.n}]" for c in group) + f" `{cite}`", first.title]
+        title = ORDINANCE_ZH.get(first.title, first.title) if language == "zh" else first.title
+        parts = [" ".join(f"[{c.n}]" for c in group) + f" `{cite}`", title]
         if first.kind == "statute" and first.status != "operational":
             parts.append(NOT_IN_OPERATION[language].format(status=first.status))
         elif first.kind == "statute" and first.version_date:

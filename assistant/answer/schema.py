@@ -48,3 +48,5 @@ class Answer(BaseModel):
     )
     victim: bool = Field(False, description="the question is about something done to someone")
     backend: str = "extractive"
+    intent: str = Field("", description="law, help, harmful or off_topic, from the classifier")
+    intent_probabilities: dict[str, float] = Field(default_factory=dict)

@@ -6,19 +6,23 @@ the manifest, so a crash mid-way leaves the previous build serving.
 """
 
 import hashlib
+import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from assistant import config, store
+from assistant import classifier, config, store
 from assistant.embed import (
     ChromaEmbedding,
     export_onnx,
     load_embedder,
+    load_multilingual,
     model_identity,
+    multilingual_identity,
     query_model_file,
 )
 from assistant.ingest import chunk, documents, statutes
@@ -102,6 +106,13 @@ def is_current(manifest: store.Manifest | None, inputs: dict[str, str], index_di
         and _kept_query_model(manifest, index_dir) is not None
         and manifest.sentences is not None
         and (index_dir / manifest.sentences).is_file()
+        and manifest.multilingual is not None
+        and manifest.multilingual.model == multilingual_identity()
+        and all(
+            (index_dir / name).is_file()
+            for name in (manifest.multilingual.chunks, manifest.multilingual.sentences)
+        )
+        and classifier.is_current(index_dir, manifest.classifier)
     )
 
 
@@ -186,6 +197,15 @@ def document_sentences(chunks: list[Chunk]) -> list[str]:
     )
 
 
+def _reuse_or_embed(
+    texts: dict[str, str], old: dict[str, Any], embed_documents: Callable[[list[str]], Any]
+) -> dict[str, Any]:
+    """Vectors by key: the last build's where it has one, the rest embedded now in one call."""
+    missing = [key for key in texts if key not in old]
+    fresh = dict(zip(missing, embed_documents([texts[key] for key in missing]), strict=True))
+    return {key: old.get(key, fresh.get(key)) for key in texts}
+
+
 def _sentences(
     index_dir: Path, manifest: store.Manifest | None, chunks: list[Chunk], name: str
 ) -> None:
@@ -195,10 +215,32 @@ def _sentences(
     when the model is the same."""
     texts = document_sentences(chunks)
     same_model = manifest and manifest.model == model_identity() and manifest.sentences
-    old = store.load_sentences(index_dir / manifest.sentences) if same_model else {}
-    missing = [text for text in texts if text not in old]
-    fresh = dict(zip(missing, load_embedder().embed_documents(missing), strict=True))
-    store.save_sentences({text: old.get(text, fresh.get(text)) for text in texts}, index_dir / name)
+    old = store.load_vectors(index_dir / manifest.sentences) if same_model else {}
+    vectors = _reuse_or_embed({t: t for t in texts}, old, load_embedder().embed_documents)
+    store.save_vectors(vectors, index_dir / name)
+
+
+def _multilingual(
+    index_dir: Path, manifest: store.Manifest | None, chunks: list[Chunk], stamp: str
+) -> store.Multilingual:
+    """The multilingual model's vectors of every chunk and document sentence, the last build's
+    reused where the model and the text are the same."""
+    model = multilingual_identity()
+    old = manifest.multilingual if manifest else None
+    if old is not None and old.model != model:
+        old = None
+    embedder = load_multilingual(os.cpu_count() or 1)
+    stored = store.Multilingual(
+        model=model, chunks=f"multilingual-{stamp}.npz", sentences=f"msentences-{stamp}.npz"
+    )
+    for name, texts in (
+        ("chunks", {c.id: c.embed_text for c in chunks}),
+        ("sentences", {t: t for t in document_sentences(chunks)}),
+    ):
+        reused = store.load_vectors(index_dir / getattr(old, name)) if old else {}
+        vectors = _reuse_or_embed(texts, reused, embedder.embed_documents)
+        store.save_vectors(vectors, index_dir / getattr(stored, name))
+    return stored
 
 
 def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
@@ -212,9 +254,15 @@ def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
             for file in folder.iterdir():
                 file.unlink()
             folder.rmdir()
-    for file in index_dir.glob("sentences-*.npz"):
-        if file.name != live.sentences:
-            file.unlink()
+    kept = {live.sentences}
+    if live.multilingual:
+        kept |= {live.multilingual.chunks, live.multilingual.sentences}
+    if live.classifier:
+        kept.add(live.classifier["file"])
+    for pattern in ("sentences-*.npz", "multilingual-*.npz", "msentences-*.npz", "classifier-*"):
+        for file in index_dir.glob(pattern):
+            if file.name not in kept:
+                file.unlink()
     for model in index_dir.glob("query-model-*.onnx"):
         if live.query_model is None or model.name != live.query_model.file:
             model.unlink()
@@ -294,6 +342,8 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         )
     sentences_file = f"sentences-{stamp}.npz"
     _sentences(index_dir, manifest, chunks, sentences_file)
+    multilingual = _multilingual(index_dir, manifest, chunks, stamp)
+    trained = classifier.train_or_keep(index_dir, manifest.classifier if manifest else None)
     live = store.Manifest(
         collection=name,
         bm25_dir=bm25_dir,
@@ -306,6 +356,8 @@ def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSum
         skipped=skipped,
         query_model=query_model,
         sentences=sentences_file,
+        multilingual=multilingual,
+        classifier=trained,
     )
     store.write_manifest(live, index_dir)
     _drop_stale(client, index_dir, live)

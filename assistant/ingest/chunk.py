@@ -160,6 +160,7 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, limit: int) -> lis
         "excerpt": False,
         "term": "",
         "doc_cites": "; ".join(meta.cites),
+        "twin": meta.twin or "",
     }
     chunks = []
     for heading, block in _paragraphs(doc.body):

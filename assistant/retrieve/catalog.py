@@ -70,16 +70,41 @@ class Catalog:
     by_section: dict[str, list[str]]
     by_doc: dict[str, list[str]]
     terms: dict[str, list[Term]]
+    twins: dict[str, dict[str, str]]
 
     def lead(self, doc_id: str) -> str | None:
         """The chunk id of a document's lead paragraph, the answer it gives in brief."""
         ids = self.by_doc.get(doc_id, [])
         return next((cid for cid in ids if self.metadata[cid].get("unit") == "lead"), None)
 
-    def chunks_for(self, cite: str, section_cite: str) -> list[str]:
+    def in_language(self, doc_id: str, language: str) -> str:
+        """The document's twin written in language ("en" or "zh"), or the document itself when
+        it has none: a Chinese question is answered from the Chinese explainer even when the
+        English one was retrieved, and the other way round."""
+        return self.twins.get(doc_id, {}).get(language, doc_id)
+
+    def translation(self, chunk_id: str, language: str) -> str:
+        """The chunk of the same provision in language, when the corpus has that text."""
+        meta = self.metadata[chunk_id]
+        if language_of(meta) == language:
+            return chunk_id
+        same = [
+            cid
+            for cid in self.by_section.get(str(meta["section_cite"]), [])
+            if self.metadata[cid]["cite"] == meta["cite"]
+            and self.metadata[cid].get("unit") == meta.get("unit")
+            and language_of(self.metadata[cid]) == language
+        ]
+        return same[0] if same else chunk_id
+
+    def chunks_for(self, cite: str, section_cite: str, language: str | None = None) -> list[str]:
         """The chunks that hold a pinpoint: the chunk cited exactly, else the nearest enclosing
-        one, else every chunk inside it (a section cited whole but stored by subsection)."""
+        one, else every chunk inside it (a section cited whole but stored by subsection). With
+        a language, the text in that language when the corpus has it (Cap. 486 in Chinese)."""
         ids = self.by_section.get(section_cite, [])
+        if language:
+            own = [cid for cid in ids if language_of(self.metadata[cid]) == language]
+            ids = own or ids
         exact = [cid for cid in ids if self.metadata[cid]["cite"] == cite]
         if exact:
             return exact
@@ -106,9 +131,26 @@ def catalog(index: Index) -> Catalog:
 
     for ids in (*by_section.values(), *by_doc.values()):
         ids.sort(key=order)
-    found = Catalog(index.texts, index.metadata, dict(by_section), dict(by_doc), {})
+    found = Catalog(index.texts, index.metadata, dict(by_section), dict(by_doc), {}, _twins(index))
     found.terms = _terms(found)
     return found
+
+
+def language_of(metadata: dict[str, Any]) -> str:
+    return "zh" if str(metadata.get("language", "en")).startswith("zh") else "en"
+
+
+def _twins(index: Index) -> dict[str, dict[str, str]]:
+    """For every document with a twin, both documents by language, under either id."""
+    twins: dict[str, dict[str, str]] = defaultdict(dict)
+    for meta in index.metadata.values():
+        twin = str(meta.get("twin") or "")
+        if twin and meta.get("unit") == "lead":
+            doc_id = str(meta["doc_id"])
+            pair = {language_of(meta): doc_id, "en" if language_of(meta) == "zh" else "zh": twin}
+            twins[doc_id] |= pair
+            twins[twin] |= pair
+    return dict(twins)
 
 
 def _terms(found: Catalog) -> dict[str, list[Term]]:

@@ -9,6 +9,7 @@ a whole document) because that is what a citation counts as; each carries its be
 
 import threading
 from collections import ChainMap, defaultdict
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +42,7 @@ class Hit(BaseModel):
     score: float
     rank: int
     dense: float | None = None
+    dense_multilingual: float | None = None
     bm25: float | None = None
     via: str = "search"
 
@@ -80,21 +82,28 @@ def search(
     expand: bool = True,
     index: Index | None = None,
     kinds: tuple[str, ...] | None = None,
+    spaces: tuple[str, ...] = ("english", "multilingual"),
+    languages: tuple[str, ...] | None = None,
 ) -> list[Hit]:
     """The k best sections for query, best first; with expand, legal expansion adds the
     definitions and cited provisions right after the hit that needs them. kinds limits the
-    search to some kinds of source, e.g. ("help",)."""
+    search to some kinds of source, e.g. ("help",), and languages to texts in some languages
+    ("en", "zh"). spaces are the embedding models whose rankings are fused (dense and hybrid
+    modes)."""
     index = index or load_index()
     uploaded = user_docs(index) if kinds is None or "user" in kinds else None
+    wanted = _wanted(kinds, languages)
     rankings = []
     if mode in ("hybrid", "dense"):
-        rankings.append(("dense", _dense(query, index, uploaded, kinds)))
+        for space in dict.fromkeys(index.space(name).name for name in spaces):
+            name = "dense" if space == "english" else f"dense_{space}"
+            rankings.append((name, _dense(query, index, uploaded, wanted, space)))
     if mode in ("hybrid", "bm25"):
-        rankings.append(("bm25", _bm25(query, index.bm25, index.bm25_ids, index.metadata, kinds)))
+        rankings.append(("bm25", _bm25(query, index.bm25, index.bm25_ids, index.metadata, wanted)))
     if mode in ("hybrid", "bm25") and uploaded:
         # A separate ranking: BM25 scores of indexes of different sizes are not comparable.
         rankings.append(
-            ("bm25", _bm25(query, uploaded.bm25, uploaded.ids, uploaded.metadata, kinds))
+            ("bm25", _bm25(query, uploaded.bm25, uploaded.ids, uploaded.metadata, wanted))
         )
     hits = _fuse(rankings, _Chunks(index, uploaded))
     if expand:
@@ -115,11 +124,12 @@ def chunk(chunk_id: str, index: Index | None = None) -> tuple[str, dict[str, Any
     return None
 
 
-@lru_cache(maxsize=32)
-def query_vector(query: str) -> tuple[float, ...]:
-    """The query's embedding, kept for a few queries: one answer searches the corpus and the
-    help documents and ranks leads with the same question, and the model costs most of it."""
-    return tuple(load_index().embedder().embed_query(query))
+@lru_cache(maxsize=64)
+def query_vector(query: str, space: str = "english") -> tuple[float, ...]:
+    """The query's embedding by one model, kept for a few queries: one answer classifies the
+    question, searches the corpus and the help documents and ranks leads with it, and the
+    model costs most of that."""
+    return tuple(load_index().space(space).embedder().embed_query(query))
 
 
 def bm25_scores(query: str, chunk_ids: list[str], index: Index | None = None) -> dict[str, float]:
@@ -145,6 +155,19 @@ def _bm25_all(query: str, retriever: bm25s.BM25) -> np.ndarray:
     return retriever.get_scores(known)
 
 
+Wanted = Callable[[dict[str, Any]], bool]
+
+
+def _wanted(kinds: tuple[str, ...] | None, languages: tuple[str, ...] | None) -> Wanted:
+    def wanted(metadata: dict[str, Any]) -> bool:
+        language = str(metadata.get("language") or "en")[:2]
+        return (not kinds or metadata["kind"] in kinds) and (
+            not languages or language in languages
+        )
+
+    return wanted
+
+
 class _Chunks:
     """Text and metadata by chunk id across the corpus and the uploaded documents, looked up
     in place: every search makes one, so copying the corpus dicts would cost each query."""
@@ -155,22 +178,26 @@ class _Chunks:
 
 
 def _dense(
-    query: str, index: Index, uploaded: UserDocs | None, kinds: tuple[str, ...] | None
+    query: str,
+    index: Index,
+    uploaded: UserDocs | None,
+    wanted: "Wanted",
+    space: str = "english",
 ) -> Ranking:
     """Chunks by cosine similarity, computed exactly over every stored vector: the index is
     small enough, and Chroma's approximate search left out a few of the true nearest chunks,
-    different ones in each process, so the same question could be answered differently. Both
-    collections hold the same model's normalised vectors, so their similarities merge into one
-    ranking."""
-    vector = np.asarray(query_vector(query))
-    stored = [(index.ids, index.vectors, index.metadata)]
-    if uploaded:
+    different ones in each process, so the same question could be answered differently. The
+    uploads hold the English model's normalised vectors, as the corpus does, so their
+    similarities merge into that model's ranking."""
+    vector = np.asarray(query_vector(query, space))
+    stored = [(index.ids, index.space(space).vectors, index.metadata)]
+    if uploaded and space == "english":
         stored.append((uploaded.ids, uploaded.vectors, uploaded.metadata))
     ranking = [
         (cid, float(score))
         for ids, vectors, metadata in stored
         for cid, score in zip(ids, vectors @ vector, strict=True)
-        if not kinds or metadata[cid]["kind"] in kinds
+        if wanted(metadata[cid])
     ]
     return sorted(ranking, key=lambda pair: pair[1], reverse=True)[:CANDIDATES]
 
@@ -180,12 +207,10 @@ def _bm25(
     retriever: bm25s.BM25,
     ids: list[str],
     metadata: dict[str, dict[str, Any]],
-    kinds: tuple[str, ...] | None,
+    wanted: "Wanted",
 ) -> Ranking:
     scores = _bm25_all(query, retriever)
-    best = [i for i in np.argsort(-scores) if scores[i] > 0]
-    if kinds:
-        best = [i for i in best if metadata[ids[i]]["kind"] in kinds]
+    best = [i for i in np.argsort(-scores) if scores[i] > 0 and wanted(metadata[ids[i]])]
     return [(ids[i], float(scores[i])) for i in best[:CANDIDATES]]
 
 
@@ -218,6 +243,7 @@ def _fuse(rankings: list[tuple[str, Ranking]], chunks: _Chunks) -> list[Hit]:
             score=section_score[section],
             rank=rank,
             dense=raw[section].get("dense"),
+            dense_multilingual=raw[section].get("dense_multilingual"),
             bm25=raw[section].get("bm25"),
         )
         for rank, section in enumerate(ordered, start=1)

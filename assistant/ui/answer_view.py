@@ -5,11 +5,9 @@ Quoted corpus and user text reaches the screen escaped, so a "$", "*" or "![...]
 an uploaded file shows as written instead of turning into maths, emphasis or a remote image.
 """
 
-import datetime as dt
 import re
 import time
 from collections.abc import Iterator
-from urllib.parse import quote as url_quote
 
 import streamlit as st
 
@@ -18,22 +16,10 @@ from assistant.answer.schema import Answer, Citation
 from assistant.text import without_citations
 from assistant.ui import help as help_panel
 from assistant.ui import resources
-from assistant.ui.text import anchor, escape, highlight, link_markers, pieces
+from assistant.ui.strings import STRINGS, format_date, language, t
+from assistant.ui.text import anchor, escape, highlight, link, link_markers, pieces
 
 STREAM_PAUSE = 0.02
-STATUS_NOTES = {
-    "pending": "Not yet in operation: this text is not law in force.",
-    "repealed": "Repealed: this text is no longer law.",
-    "omitted": "Omitted from the current version.",
-}
-KIND_LABELS = {
-    "statute": "Legislation",
-    "explainer": "Explainer",
-    "guideline": "Official guidance (summary)",
-    "news": "News report (summary)",
-    "help": "Help service",
-    "user": "Added by staff",
-}
 
 
 def _escape_quotes(markdown: str, citations: list[Citation]) -> str:
@@ -79,21 +65,6 @@ def _write(markdown: str, stream: bool) -> None:
         st.markdown(markdown)
 
 
-def _date(value: str) -> str:
-    try:
-        return dt.date.fromisoformat(value).strftime("%-d %B %Y")
-    except ValueError:
-        return value
-
-
-def _link(url: str) -> str:
-    """A Markdown link for http(s) addresses only; anything else is shown as plain text."""
-    if not re.match(r"https?://", url):
-        return escape(url)
-    href = url_quote(url, safe=":/?#&=%!~*'@+,;$")
-    return f"[{escape(url)}]({href.replace('(', '%28').replace(')', '%29')})"
-
-
 def show_source(group: list[Citation], turn: int) -> None:
     """One passage: what it is, how current, where it comes from, and the passage itself as
     text with the sentences the answer relies on highlighted."""
@@ -107,21 +78,25 @@ def show_source(group: list[Citation], turn: int) -> None:
         if statute:
             title = f"{first.title} — {heading}" if heading else first.title
             st.markdown(f"**{escape(title)}**")
-        kind = KIND_LABELS.get(first.kind, first.kind.title())
-        when = "law as at" if statute else "dated"
-        cite = "" if statute else f" · cited as {first.cite}"
-        st.caption(escape(f"{kind}{cite} · {when} {_date(first.version_date)}"))
-        if first.status in STATUS_NOTES:
-            st.warning(STATUS_NOTES[first.status])
+        words = STRINGS[language()]
+        kind = words.get(f"kind-{first.kind}", first.kind.title())
+        date = format_date(first.version_date)
+        if statute:
+            details = [kind, t("law-as-at", date=date)]
+        else:
+            details = [kind, t("cited-as", cite=first.cite), t("dated", date=date)]
+        st.caption(escape(" · ".join(details)))
+        if f"status-{first.status}" in words:
+            st.warning(words[f"status-{first.status}"])
         if first.url:
-            st.markdown(f"Source: {_link(first.url)}")
+            st.markdown(t("source", link=link(first.url)))
         st.markdown(highlight(passage, [c.quote for c in group]))
 
 
 def show_sources(answer: Answer, turn: int) -> None:
     if not answer.citations:
         return
-    st.markdown("**Sources** — the sentences the answer quotes are highlighted")
+    st.markdown(t("sources"))
     for group in _groups(answer):
         show_source(group, turn)
 
@@ -132,7 +107,7 @@ def _disclaimer(answer: Answer) -> None:
 
 def _help_box() -> None:
     with st.container(border=True):
-        st.markdown("**Get help now**")
+        st.markdown(f"**{t('get-help')}**")
         help_panel.show_panel(leads=False)
 
 
@@ -141,13 +116,13 @@ def _quick(answer: Answer, turn: int, stream: bool) -> None:
     _write(safe_markdown(answer.short_answer or resources.body(answer), answer, turn), stream)
     key = next((c for c in answer.citations if c.kind == "statute"), None)
     if key is not None:
+        date = format_date(key.version_date)
         st.markdown(
-            f"**Key provision:** {escape(key.cite)}, {escape(key.title)} "
-            f"(law as at {escape(_date(key.version_date))})"
+            t("key-provision", cite=escape(key.cite), title=escape(key.title), date=escape(date))
         )
     st.markdown(f":material/call: {help_panel.numbers_line()}")
     _disclaimer(answer)
-    with st.expander("Full answer and sources"):
+    with st.expander(t("full-answer")):
         st.markdown(safe_markdown(resources.body(answer), answer, turn))
         show_sources(answer, turn)
 
@@ -166,36 +141,29 @@ def show_answer(answer: Answer, turn: int, quick: bool, stream: bool = False) ->
     show_feedback(answer, turn)
 
 
-FEEDBACK_NOTICE = (
-    "Saved on this computer only, and only when you press Save: your rating, your comment, the "
-    "time, whether the assistant answered, and which sources it cited. Your question is saved "
-    "only if you tick the box."
-)
-
-
 def show_feedback(answer: Answer, turn: int) -> None:
     """A rating is stored only when the person presses Save; the question only when ticked."""
     if st.session_state.get(f"rated-{turn}"):
-        st.caption("Thank you — your feedback was saved.")
+        st.caption(t("feedback-saved"))
         return
     with (
-        st.popover("Was this helpful?"),
+        st.popover(t("feedback-open")),
         st.form(f"feedback-{turn}", border=False, clear_on_submit=True),
     ):
         rating = st.radio(
-            "Was this answer helpful?",
+            t("feedback-rating"),
             ["helpful", "not helpful"],
-            format_func=str.capitalize,
+            format_func=t,
             index=None,
             horizontal=True,
         )
-        comment = st.text_area("Comment (optional)", max_chars=feedback.MAX_COMMENT)
-        include = st.checkbox("Include my question with this feedback", value=False)
-        st.caption(FEEDBACK_NOTICE)
-        if not st.form_submit_button("Save feedback"):
+        comment = st.text_area(t("feedback-comment"), max_chars=feedback.MAX_COMMENT)
+        include = st.checkbox(t("feedback-include"), value=False)
+        st.caption(t("feedback-notice"))
+        if not st.form_submit_button(t("feedback-save")):
             return
         if rating is None:
-            st.warning("Choose helpful or not helpful first.")
+            st.warning(t("feedback-choose"))
             return
         feedback.save(
             feedback.Feedback(

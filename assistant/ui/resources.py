@@ -18,6 +18,7 @@ import streamlit as st
 from assistant import config, store
 from assistant.answer import render
 from assistant.answer.schema import Answer, Citation, Turn
+from assistant.ui.strings import t
 
 WARM_UP_QUESTION = "Is it an offence to publish an intimate image without consent?"
 _PERCENT = re.compile(r"(\d{1,3})%\|")
@@ -104,11 +105,11 @@ def build_index(progress: Callable[[float, str], None]) -> tuple[bool, str]:
         text=True,
     )
     last = ""
-    progress(0.0, "Reading the law and the explainers…")
+    progress(0.0, t("build-reading"))
     for line in process.stdout or []:
         match = _PERCENT.search(line)
         if match:
-            progress(int(match.group(1)) / 100, "Preparing the search index…")
+            progress(int(match.group(1)) / 100, t("build-embedding"))
         elif line.strip():
             last = line.strip()
     process.wait()

@@ -14,23 +14,16 @@ import streamlit as st
 from assistant.ingest import upload
 from assistant.store import IndexMissing
 from assistant.ui import resources
+from assistant.ui.strings import STRINGS, format_date, language, t
 
-HEADERS = {
-    "explainer": "Explainers",
-    "guideline": "Official guidance (our summaries)",
-    "news": "News reports (our summaries)",
-    "help": "Help services",
-}
+KINDS = ("explainer", "guideline", "news", "help")
 
-st.title("What the assistant covers")
-st.markdown(
-    "Every answer is made of sentences quoted from the sources below, each with its citation. "
-    'A question they cannot answer gets "I can\'t answer that" instead of a guess.'
-)
+st.title(t("coverage-title"))
+st.markdown(t("coverage-intro"))
 try:
     index = resources.index()
 except IndexMissing as exc:
-    st.warning(f"There is no index to describe yet: {exc}")
+    st.warning(t("no-index", error=exc))
     st.stop()
 
 statutes: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -41,70 +34,77 @@ for meta in index.metadata.values():
     else:
         documents.setdefault(str(meta["doc_id"]), meta)
 
-built = dt.datetime.fromisoformat(index.manifest.built_at).strftime("%-d %B %Y, %H:%M UTC")
+built = dt.datetime.fromisoformat(index.manifest.built_at)
 st.caption(
-    f"Index built {built} · {index.manifest.chunks:,} passages from "
-    f"{len(index.manifest.sources)} sources"
+    t(
+        "index-built",
+        date=format_date(built),
+        time=f"{built:%H:%M}",
+        chunks=index.manifest.chunks,
+        sources=len(index.manifest.sources),
+    )
 )
 
-st.header("Legislation")
+words = STRINGS[language()]
+citation, url = t("column-citation"), t("column-url")
+st.header(t("legislation"))
 for doc_id in sorted(statutes):
     chunks = statutes[doc_id]
     first = chunks[0]
     sections = {str(m["section_cite"]): m for m in chunks if m.get("unit") != "definition"}
-    scope = "selected sections" if first.get("excerpt") else "whole Ordinance"
-    label = (
-        f"{first['title']} ({first['language']}) — law as at {first['version_date']} — "
-        f"{len(sections)} section{'' if len(sections) == 1 else 's'}, {scope}"
+    label = t(
+        "ordinance",
+        title=first["title"],
+        language=words.get(f"text-{first['language']}", first["language"]),
+        date=format_date(str(first["version_date"])),
+        sections=t("one-section") if len(sections) == 1 else t("sections", n=len(sections)),
+        scope=t("scope-selected") if first.get("excerpt") else t("scope-whole"),
     )
     with st.expander(label):
         st.dataframe(
             [
                 {
-                    "citation": cite,
-                    "heading": meta.get("heading", ""),
-                    "status": meta.get("status", ""),
-                    "e-Legislation": meta.get("url", ""),
+                    citation: cite,
+                    t("column-heading"): meta.get("heading", ""),
+                    t("column-status"): meta.get("status", ""),
+                    url: meta.get("url", ""),
                 }
                 for cite, meta in sections.items()
             ],
-            column_config={"e-Legislation": st.column_config.LinkColumn()},
+            column_config={url: st.column_config.LinkColumn()},
             hide_index=True,
         )
 
-for kind, header in HEADERS.items():
+
+def _table(rows: list[tuple[str, str, str, str]], links: bool) -> None:
+    """Documents as (title, citation, date, source) rows; `links` when every source is a web
+    address, so it shows as a link."""
+    names = [t("column-title"), citation, t("column-dated"), t("column-source")]
+    st.dataframe(
+        [
+            dict(zip(names, (title, cite, format_date(dated), source), strict=True))
+            for title, cite, dated, source in rows
+        ],
+        column_config={names[3]: st.column_config.LinkColumn()} if links else None,
+        hide_index=True,
+    )
+
+
+for kind in KINDS:
     found = sorted(
         (meta for meta in documents.values() if meta["kind"] == kind),
         key=lambda meta: str(meta["title"]),
     )
-    st.header(f"{header} ({len(found)})")
-    st.dataframe(
-        [
-            {
-                "title": meta["title"],
-                "citation": meta["cite"],
-                "dated": meta["version_date"],
-                "source": meta["url"],
-            }
-            for meta in found
-        ],
-        column_config={"source": st.column_config.LinkColumn()},
-        hide_index=True,
-    )
+    st.header(t(f"header-{kind}", n=len(found)))
+    _table([(m["title"], m["cite"], m["version_date"], m["url"]) for m in found], links=True)
 
 added = upload.list_documents()
-st.header(f"Added by staff ({len(added)})")
+st.header(t("header-user", n=len(added)))
 if added:
-    st.dataframe(
-        [
-            {"title": d.title, "citation": d.cite, "dated": d.date, "source": d.source}
-            for d in added
-        ],
-        hide_index=True,
-    )
+    _table([(d.title, d.cite, d.date, d.source) for d in added], links=False)
 else:
-    st.caption("None. Staff can add documents on the Staff documents page.")
+    st.caption(t("none-added"))
 if index.manifest.skipped:
-    st.header("Files skipped at the last build")
+    st.header(t("skipped"))
     for line in index.manifest.skipped:
         st.text(line)

@@ -10,57 +10,56 @@ import streamlit as st
 
 from assistant.ingest import upload
 from assistant.ui import resources
+from assistant.ui.strings import format_date, t
 from assistant.ui.text import escape
 
-st.title("Staff documents")
-st.markdown(
-    "Add your organisation's own documents (PDF, HTML, Markdown or plain text). Answers search "
-    "them with the rest of the library and cite them, marked **Added by staff**. They are kept "
-    "on this computer and are used for everyone who uses this copy of the assistant."
-)
+st.title(t("documents-title"))
+st.markdown(t("documents-intro"))
 
 resources.wait_ready()
 with st.form("add-document", clear_on_submit=True):
-    file = st.file_uploader("Document", type=[suffix.lstrip(".") for suffix in upload.FORMATS])
-    title = st.text_input("Title", placeholder="e.g. School guidance on deepfake incidents")
-    source = st.text_input(
-        "Source", placeholder="A web address, or who published it (e.g. Our NGO, training pack)"
+    file = st.file_uploader(
+        t("field-document"), type=[suffix.lstrip(".") for suffix in upload.FORMATS]
     )
-    date = st.date_input("Date of the document", value=dt.date.today(), format="YYYY-MM-DD")
-    submitted = st.form_submit_button("Add document", type="primary")
+    title = st.text_input(t("field-title"), placeholder=t("title-example"))
+    source = st.text_input(t("field-source"), placeholder=t("source-example"))
+    date = st.date_input(t("field-date"), value=dt.date.today(), format="YYYY-MM-DD")
+    submitted = st.form_submit_button(t("add-document"), type="primary")
 
 if submitted:
     if file is None:
-        st.error("Choose a file to add.")
+        st.error(t("choose-file"))
     else:
         try:
-            with st.spinner("Reading and indexing the document…"):
+            with st.spinner(t("indexing")):
                 added = upload.add_document(file.name, file.getvalue(), title, source, date)
         except upload.UploadError as exc:
             st.error(str(exc))
         else:
-            st.success(
-                f"Added “{escape(added.title)}” ({added.chunks} passages). "
-                "Questions can now be answered from it."
-            )
+            st.success(t("added", title=escape(added.title), chunks=added.chunks))
 
 removed = st.session_state.pop("removed", None)
 if removed:
-    st.success(f"Removed “{escape(removed)}”. Answers no longer cite it.")
+    st.success(t("removed", title=escape(removed)))
 documents = upload.list_documents()
-st.subheader(f"Added documents ({len(documents)})")
+st.subheader(t("added-documents", n=len(documents)))
 if not documents:
-    st.caption("None yet.")
+    st.caption(t("none-yet"))
 for document in documents:
     with st.container(border=True):
         details, action = st.columns([5, 1], vertical_alignment="center")
         details.markdown(f"**{escape(document.title)}**")
         details.caption(
-            f"{escape(document.source)} · dated {escape(document.date)} · "
-            f"{escape(document.filename)} · {document.chunks} passages · "
-            f"cited as {escape(document.cite)}"
+            t(
+                "document-line",
+                source=escape(document.source),
+                date=escape(format_date(document.date)),
+                filename=escape(document.filename),
+                chunks=document.chunks,
+                cite=escape(document.cite),
+            )
         )
-        if action.button("Remove", key=f"remove-{document.doc_id}"):
+        if action.button(t("remove"), key=f"remove-{document.doc_id}"):
             upload.remove_document(document.doc_id)
             st.session_state.removed = document.title
             st.rerun()
