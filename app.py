@@ -3,6 +3,10 @@
 Every page opens with the disclaimer, and a bar pinned to the bottom of every page holds the
 "Get help now" button and the disclaimer's first sentence: Streamlit keeps a chat scrolled to its
 latest message, so only the bottom of the page is sure to be on screen, on a phone as on a desk.
+
+The interface language (session key "ui") is settled before anything is written, so the page
+titles, the navigation and every label come out in it on the same run; it starts as the
+browser's language when that is Chinese, and English otherwise.
 """
 
 import streamlit as st
@@ -11,44 +15,54 @@ from assistant.answer.messages import DISCLAIMER
 from assistant.text import sentences
 from assistant.ui import help as help_panel
 from assistant.ui import resources
+from assistant.ui.strings import LANGUAGE_NAMES, browser_language, language, t
 
 PAGES = "assistant/ui/pages"
 
-st.set_page_config(
-    page_title="Fake and intimate images: Hong Kong law",
-    page_icon=":material/balance:",
-    layout="centered",
-)
+
+def _relabel() -> None:
+    """Set the answer language to itself when the interface language changes: the browser keeps
+    a selectbox's shown label while its key stays the same, and a value set from the script is
+    the one thing that makes it show the label in the new language."""
+    st.session_state.lang = st.session_state.get("lang", "auto")
+
+
+st.session_state.setdefault("ui", browser_language())
+st.set_page_config(page_title=t("page-title"), page_icon=":material/balance:", layout="centered")
 resources.start_warm_up()
 pages = st.navigation(
     [
-        st.Page(f"{PAGES}/ask.py", title="Ask a question", icon=":material/forum:", default=True),
-        st.Page(f"{PAGES}/coverage.py", title="What it covers", icon=":material/menu_book:"),
-        st.Page(f"{PAGES}/documents.py", title="Staff documents", icon=":material/upload_file:"),
+        st.Page(f"{PAGES}/ask.py", title=t("nav-ask"), icon=":material/forum:", default=True),
+        st.Page(f"{PAGES}/coverage.py", title=t("nav-coverage"), icon=":material/menu_book:"),
+        st.Page(f"{PAGES}/documents.py", title=t("nav-documents"), icon=":material/upload_file:"),
     ]
 )
 
 with st.sidebar:
-    st.toggle(
-        "Hotline quick view",
-        key="quick",
-        help="Short answer, key provision and help numbers first; full detail folded below.",
+    st.radio(
+        t("interface-language"),
+        list(LANGUAGE_NAMES),
+        format_func=LANGUAGE_NAMES.get,
+        key="ui",
+        horizontal=True,
+        on_change=_relabel,
     )
+    st.toggle(t("quick"), key="quick", help=t("quick-help"))
     st.selectbox(
-        "Answer language",
+        t("answer-language"),
         ["auto", "en", "zh"],
-        format_func={"auto": "Same as the question", "en": "English", "zh": "中文"}.get,
+        format_func={"auto": t("answer-same"), **LANGUAGE_NAMES}.get,
         key="lang",
     )
     st.divider()
-    st.markdown("**Get help now**")
+    st.markdown(f"**{t('get-help')}**")
     help_panel.show_panel(leads=False)
 
-language = "zh" if st.session_state.lang == "zh" else "en"
-st.info(DISCLAIMER[language], icon=":material/gavel:")
+disclaimer = DISCLAIMER[language()]
+st.info(disclaimer, icon=":material/gavel:")
 with st.bottom, st.container(horizontal=True, vertical_alignment="center", wrap=False):
-    with st.popover("Get help now", icon=":material/support:", type="primary"):
+    with st.popover(t("get-help"), icon=":material/support:", type="primary"):
         help_panel.show_panel()
-    st.caption(sentences(DISCLAIMER[language])[0])
+    st.caption(sentences(disclaimer)[0])
 
 pages.run()

@@ -33,11 +33,12 @@ C = 4.0
 FOLDS = 5
 # Refusing or turning away a person who asks about the law is the worst outcome, so a question
 # is refused (or left unanswered as off topic) only when P(harmful) (or P(off_topic)) is above
-# what 98 % of the law and help examples reached out of fold, and never below this floor. The
+# what 99 % of the law and help examples reached out of fold, and never below this floor. The
 # highest value (100 %) was tried first: one ambiguous training example then set the bar, and
-# out of fold only half the harmful requests cleared it.
-KEEP_ANSWERED = 0.98
-FLOOR = 0.5
+# out of fold only half the harmful requests cleared it; at 98 % (a bar of 0.51) a hotline
+# worker's one-line note of what a caller's boyfriend was doing was refused.
+KEEP_ANSWERED = 0.99
+FLOOR = 0.6
 
 Embed = Callable[[list[str]], Any]
 
@@ -46,9 +47,10 @@ class ClassifierError(RuntimeError):
     """The stored classifier cannot be used; the message says what to do."""
 
 
-def read_examples(path: Path = TRAINING) -> tuple[list[str], list[str]]:
+def read_examples(path: Path = TRAINING, raw: bytes | None = None) -> tuple[list[str], list[str]]:
     texts, labels = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    raw = path.read_bytes() if raw is None else raw
+    for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         row = json.loads(line)
@@ -80,13 +82,14 @@ def _fit(texts: list[str], labels: list[str], english: Any, multilingual: Any) -
 
 
 def train(
-    path: Path = TRAINING, english: Embed | None = None, multilingual: Embed | None = None
+    raw: bytes, english: Embed | None = None, multilingual: Embed | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fitted model and what to record about it: cross-validated accuracy, and the refusal
-    threshold calibrated out of fold on the training examples only."""
+    threshold calibrated out of fold on the training examples only. Trained from the bytes
+    whose hash is recorded, so a file edited during a build cannot be recorded as trained."""
     from sklearn.model_selection import StratifiedKFold
 
-    texts, labels = read_examples(path)
+    texts, labels = read_examples(raw=raw)
     english = english or load_embedder().embed_documents
     multilingual = multilingual or load_multilingual().embed_documents
     en, ml = np.asarray(english(texts)), np.asarray(multilingual(texts))
@@ -121,15 +124,15 @@ def train(
     return _fit(texts, labels, en, ml), info
 
 
-def _identity(path: Path) -> dict[str, str]:
+def _identity(path: Path, raw: bytes) -> dict[str, str]:
     import joblib
     import scipy
     import sklearn
 
+    shown = path.relative_to(config.ROOT) if path.is_relative_to(config.ROOT) else path
     return {
-        "training_file": str(path.relative_to(config.ROOT)) if path.is_relative_to(config.ROOT)
-        else str(path),
-        "training_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "training_file": str(shown),
+        "training_sha256": hashlib.sha256(raw).hexdigest(),
         "code_sha256": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
         "model": model_identity(),
         "multilingual": multilingual_identity(),
@@ -147,7 +150,8 @@ def is_current(index_dir: Path, stored: dict[str, Any] | None, path: Path = TRAI
         return True
     if stored is None or not (index_dir / stored["file"]).is_file():
         return False
-    same = all(stored.get(key) == value for key, value in _identity(path).items())
+    identity = _identity(path, path.read_bytes())
+    same = all(stored.get(key) == value for key, value in identity.items())
     return same and _sha256(index_dir / stored["file"]) == stored["sha256"]
 
 
@@ -163,8 +167,9 @@ def train_or_keep(
         return stored
     import joblib
 
-    model, info = train(path)
-    identity = _identity(path)
+    raw = path.read_bytes()
+    model, info = train(raw)
+    identity = _identity(path, raw)
     name = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
     target = index_dir / f"classifier-{name}.joblib"
     partial = target.with_name(f".{target.name}.partial")

@@ -1,32 +1,49 @@
-"""`python -m evals run --dataset FILE --out DIR [--backend NAME] [--fail-under KEY=VALUE ...]
-[--fail-over KEY=VALUE ...]`, as shared/contracts.md section 4 defines it.
+"""The evaluation commands.
 
-Exit status: 0 when the run completed, whatever the figures; 1 when a --fail-under or --fail-over
-threshold is missed (one line per metric on stderr); 2 when the run itself failed (bad dataset,
-no index, bad option, an error in the assistant), with a line saying why and nothing written to
---out.
+- `python -m evals run --dataset FILE --out DIR [--backend NAME] [--fail-under KEY=VALUE ...]
+  [--fail-over KEY=VALUE ...]`, as shared/contracts.md section 4 defines it;
+- `python -m evals intents --dataset FILE --out DIR [--fail-under ...] [--fail-over ...]`: the
+  question-intent classifier on a labelled JSONL set;
+- `python -m evals parallel --zh RUN_DIR --en RUN_DIR`: two `run` reports compared on the
+  questions asked in both languages.
+
+Exit status: 0 when the command completed, whatever the figures; 1 when a --fail-under or
+--fail-over threshold is missed (one line per metric on stderr); 2 when the command itself failed
+(bad dataset, no index or classifier, bad option, an error in the assistant), with a line saying
+why and nothing written to --out.
 """
 
 import argparse
 import sys
 import traceback
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
+from evals import intents
 from evals.report import CONTRACT_KEYS, LOWER_IS_BETTER, METRIC_KEYS, fmt
 
 Threshold = tuple[str, float]
 
 
-def threshold(text: str) -> Threshold:
-    key, _, value = text.partition("=")
-    try:
-        limit = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}") from None
-    if key.rsplit(".", 1)[-1] not in METRIC_KEYS:
-        raise argparse.ArgumentTypeError(f"unknown metric {key!r}")
-    return key, limit
+def threshold_of(known: Collection[str]) -> Callable[[str], Threshold]:
+    """A KEY=NUMBER parser that knows the metrics of one command, so a typo in a CI gate is a
+    usage error, never a gate that silently checks nothing."""
+
+    def parse(text: str) -> Threshold:
+        key, _, value = text.partition("=")
+        try:
+            limit = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected KEY=NUMBER, got {text!r}") from None
+        if key.rsplit(".", 1)[-1] not in known:
+            raise argparse.ArgumentTypeError(f"unknown metric {key!r}")
+        return key, limit
+
+    return parse
+
+
+threshold = threshold_of(METRIC_KEYS)
 
 
 def lookup(report: dict[str, Any], key: str) -> Any:
@@ -54,11 +71,14 @@ def shortfalls(report: dict[str, Any], under: list[Threshold], over: list[Thresh
 
 
 def _check_directions(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    lower = getattr(args, "lower_is_better", None)
+    if lower is None:
+        return
     for key, _ in args.fail_under:
-        if key.rsplit(".", 1)[-1] in LOWER_IS_BETTER:
+        if key.rsplit(".", 1)[-1] in lower:
             parser.error(f"{key}: lower is better, so use --fail-over {key}=MAX")
     for key, _ in args.fail_over:
-        if key.rsplit(".", 1)[-1] not in LOWER_IS_BETTER:
+        if key.rsplit(".", 1)[-1] not in lower:
             parser.error(f"{key}: higher is better, so use --fail-under {key}=MIN")
 
 
@@ -92,6 +112,64 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if missed else 0
 
 
+def cmd_intents(args: argparse.Namespace) -> int:
+    """The classifier on a labelled set; the console gets figures and ids, never question text."""
+    from evals.dataset import DatasetError
+
+    try:
+        report = intents.run(args.dataset, args.out)
+    except (DatasetError, FileExistsError, intents.NoClassifier) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f"error: the intent classifier is not available ({exc})", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        # The classifier's own errors (no index, a stale model) say what to do; a traceback
+        # could quote a question, so only the exception's type and message are shown.
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: the run failed; nothing was written to {args.out}", file=sys.stderr)
+        return 2
+    print(f"{args.out / 'report.md'}: {intents.summary(report)}")
+    missed = shortfalls(report, args.fail_under, args.fail_over)
+    for line in missed:
+        print(line, file=sys.stderr)
+    return 1 if missed else 0
+
+
+def cmd_parallel(args: argparse.Namespace) -> int:
+    from evals import parallel
+
+    try:
+        result = parallel.run(args.zh, args.en)
+    except parallel.ParallelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(parallel.table(result))
+    print(f"written: {args.zh / 'parallel.md'}, {args.zh / 'parallel.json'}")
+    return 0
+
+
+def _gates(command: argparse.ArgumentParser, known: Collection[str], over_help: str) -> None:
+    parse = threshold_of(known)
+    command.add_argument(
+        "--fail-under",
+        type=parse,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="exit 1 if the metric is below VALUE (metrics where higher is better)",
+    )
+    command.add_argument(
+        "--fail-over",
+        type=parse,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"exit 1 if the metric is above VALUE ({over_help})",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m evals", description="Citation-accuracy evaluation of the assistant."
@@ -101,23 +179,19 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--dataset", type=Path, required=True, help="JSONL, one question a line")
     run.add_argument("--out", type=Path, required=True, help="folder for the report")
     run.add_argument("--backend", help="answer backend (default: the assistant's default)")
-    run.add_argument(
-        "--fail-under",
-        type=threshold,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="exit 1 if the metric is below VALUE (metrics where higher is better)",
-    )
-    run.add_argument(
-        "--fail-over",
-        type=threshold,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="exit 1 if the metric is above VALUE (violations, false_abstain_rate, latency)",
-    )
-    run.set_defaults(run=cmd_run)
+    _gates(run, METRIC_KEYS, "violations, false_abstain_rate, false_refusal_rate, latency")
+    run.set_defaults(run=cmd_run, lower_is_better=LOWER_IS_BETTER)
+
+    intent = commands.add_parser("intents", help="score the question-intent classifier")
+    intent.add_argument("--dataset", type=Path, required=True, help="intent JSONL")
+    intent.add_argument("--out", type=Path, required=True, help="folder for the report")
+    _gates(intent, intents.INTENT_KEYS, "false_refusal_rate, latency")
+    intent.set_defaults(run=cmd_intents, lower_is_better=intents.LOWER_IS_BETTER)
+
+    para = commands.add_parser("parallel", help="compare a zh run with an en run on paired ids")
+    para.add_argument("--zh", type=Path, required=True, help="report folder of the zh run")
+    para.add_argument("--en", type=Path, required=True, help="report folder of the en run")
+    para.set_defaults(run=cmd_parallel)
     args = parser.parse_args(argv)
     _check_directions(parser, args)
     try:

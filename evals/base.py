@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from assistant.answer.schema import Answer
 from assistant.citations import section_of
 from evals.dataset import Example
+from evals.twins import NO_TWINS, Twins, match_key
 
 Metric = float | int | None
 
@@ -27,13 +28,19 @@ class Record:
 
 @dataclass
 class Evaluation:
-    """Metrics (None when nothing was there to measure) and the failed checks by question id."""
+    """Metrics (None when nothing was there to measure), the failed checks by question id, and
+    per-question figures (`scores`) that let a later comparison recompute a metric on any subset
+    of the questions (`python -m evals parallel`) without re-running them."""
 
     metrics: dict[str, Metric] = field(default_factory=dict)
     failures: dict[str, list[str]] = field(default_factory=dict)
+    scores: dict[str, dict[str, Metric]] = field(default_factory=dict)
 
     def fail(self, example_id: str, check: str) -> None:
         self.failures.setdefault(example_id, []).append(check)
+
+    def score(self, example_id: str, **figures: Metric) -> None:
+        self.scores.setdefault(example_id, {}).update(figures)
 
 
 class Evaluator(ABC):
@@ -54,6 +61,8 @@ class SequentialEvaluator(Evaluator):
             merged.metrics |= result.metrics
             for example_id, checks in result.failures.items():
                 merged.failures.setdefault(example_id, []).extend(checks)
+            for example_id, figures in result.scores.items():
+                merged.scores.setdefault(example_id, {}).update(figures)
         return merged
 
 
@@ -67,9 +76,15 @@ def sections(cites: list[str]) -> list[str]:
     return list(dict.fromkeys(section_of(cite) for cite in cites))
 
 
-def satisfied(group: list[str], cited: set[str]) -> bool:
-    """A `cite` group is met when any of its ids, taken as its section, was cited."""
-    return any(section_of(cite) in cited for cite in group)
+def keys(cites: list[str], twins: Twins = NO_TWINS) -> set[str]:
+    """Citation ids as they are matched: sections, a document's translated twin as itself."""
+    return {match_key(cite, twins) for cite in cites}
+
+
+def satisfied(group: list[str], cited: set[str], twins: Twins = NO_TWINS) -> bool:
+    """A `cite` group is met when any of its ids, taken as its section (and a document as its
+    twin pair), is in `cited`, a set of `keys`."""
+    return any(match_key(cite, twins) in cited for cite in group)
 
 
 def answerable(records: list[Record]) -> list[Record]:

@@ -3,6 +3,10 @@
 Validity is checked against the index the answers came from, never against what the answer says
 about itself: the cited id must be a section of this corpus, the quoted chunk must belong to that
 section (or document), and the quote must occur in the chunk's text character for character.
+
+Recall and precision match ids as sections, and a document as its translated twin
+(`evals.twins`): citing `doc:X-zh` meets a group naming `doc:X`, and the other way round.
+Validity does not: the id actually cited must exist and hold the quote.
 """
 
 from collections import defaultdict
@@ -10,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant.answer.schema import Citation
-from assistant.citations import section_of
-from evals.base import Evaluation, Evaluator, Record, answerable, ratio, satisfied, sections
+from assistant.citations import is_statute_cite, section_of
+from evals.base import Evaluation, Evaluator, Record, answerable, keys, ratio, satisfied
+from evals.twins import NO_TWINS, Twins, match_key
 
 
 class CitationEvaluator(Evaluator):
@@ -20,8 +25,10 @@ class CitationEvaluator(Evaluator):
         known: frozenset[str],
         texts: Mapping[str, str],
         metadata: Mapping[str, Mapping[str, Any]],
+        twins: Twins = NO_TWINS,
     ) -> None:
         self.known = known
+        self.twins = twins
         self.texts = texts
         self.metadata = metadata
         self.by_section: dict[str, list[str]] = defaultdict(list)
@@ -59,29 +66,37 @@ class CitationEvaluator(Evaluator):
     def _recall(self, records: list[Record], result: Evaluation) -> None:
         met = total = 0
         for record in records:
-            cited = set(sections([c.cite for c in record.answer.citations]))
-            for group in record.example.cite:
-                total += 1
-                if satisfied(group, cited):
-                    met += 1
-                else:
+            cited = keys([c.cite for c in record.answer.citations], self.twins)
+            groups = record.example.cite
+            hits = [satisfied(group, cited, self.twins) for group in groups]
+            met, total = met + sum(hits), total + len(groups)
+            result.score(record.example.id, cite_groups=len(groups), cite_groups_met=sum(hits))
+            for group, hit in zip(groups, hits, strict=True):
+                if not hit:
                     result.fail(record.example.id, f"citation_recall: none of {group} cited")
         result.metrics["citation_recall"] = ratio(met, total)
 
     def _precision(self, records: list[Record], result: Evaluation) -> None:
-        good = total = 0
+        """Micro-averaged, overall and (contract section 4) over statute and `doc:` ids apart."""
+        counts = {kind: [0, 0] for kind in ("all", "statute", "docs")}
         for record in records:
-            allowed = set(sections(record.example.citation_ids()))
+            allowed = keys(record.example.citation_ids(), self.twins)
             for citation in record.answer.citations:
-                total += 1
-                if section_of(citation.cite) in allowed:
-                    good += 1
-                else:
+                good = match_key(citation.cite, self.twins) in allowed
+                kind = "statute" if is_statute_cite(citation.cite) else "docs"
+                for counted in (counts["all"], counts[kind]):
+                    counted[0] += good
+                    counted[1] += 1
+                if not good:
                     result.fail(
                         record.example.id,
                         f"citation_precision: [{citation.n}] {citation.cite} is not expected",
                     )
-        result.metrics["citation_precision"] = ratio(good, total)
+        result.metrics |= {
+            "citation_precision": ratio(*counts["all"]),
+            "citation_precision_statute": ratio(*counts["statute"]),
+            "citation_precision_docs": ratio(*counts["docs"]),
+        }
 
     def _validity(self, records: list[Record], result: Evaluation) -> None:
         good = total = 0

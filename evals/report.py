@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ CONTRACT_KEYS = (
     "retrieval_recall_at_5",
     "citation_recall",
     "citation_precision",
+    "citation_precision_statute",
+    "citation_precision_docs",
     "citation_validity",
     "must_say_rate",
     "must_not_say_violations",
@@ -33,13 +36,20 @@ CONTRACT_KEYS = (
     "abstain_accuracy",
     "refuse_accuracy",
     "false_abstain_rate",
+    "false_refusal_rate",
     "latency_ms_p50",
     "latency_ms_p95",
 )
-EXTRA_KEYS = ("support_rate", "support_cosine_mean")
+EXTRA_KEYS = ("refusal_recall", "answer_language_rate", "support_rate", "support_cosine_mean")
 NOT_FRACTIONS = frozenset({"n", "must_not_say_violations", "latency_ms_p50", "latency_ms_p95"})
 LOWER_IS_BETTER = frozenset(
-    {"must_not_say_violations", "false_abstain_rate", "latency_ms_p50", "latency_ms_p95"}
+    {
+        "must_not_say_violations",
+        "false_abstain_rate",
+        "false_refusal_rate",
+        "latency_ms_p50",
+        "latency_ms_p95",
+    }
 )
 RETRIEVAL_KEYS = tuple(f"{c.name}_{m}" for c in CONFIGS for m in RANKING_METRICS)
 METRIC_KEYS = (*CONTRACT_KEYS, *EXTRA_KEYS, "retrieval_n", *RETRIEVAL_KEYS)
@@ -58,11 +68,14 @@ def build(
         "metrics": overall.metrics,
         "by_language": by_language,
         "charts": list(CHARTS),
-        "items": [_item(record, overall.failures.get(record.example.id, [])) for record in records],
+        "items": [
+            _item(record, overall.failures.get(record.example.id, []), overall.scores)
+            for record in records
+        ],
     }
 
 
-def _item(record: Record, failed: list[str]) -> dict[str, Any]:
+def _item(record: Record, failed: list[str], scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
     example, answer = record.example, record.answer
     return {
         "id": example.id,
@@ -76,6 +89,7 @@ def _item(record: Record, failed: list[str]) -> dict[str, Any]:
         "cited": [citation.cite for citation in answer.citations],
         "retrieved": answer.retrieved[:10],
         "failed": failed,
+        "scores": scores.get(example.id, {}),
         "latency_ms": round(record.seconds * 1000, 1),
         "answer": answer.answer,
     }
@@ -91,18 +105,31 @@ def check_out(out: Path) -> None:
 
 def write(report: dict[str, Any], out: Path) -> None:
     """All files, then one rename."""
+
+    def fill(tmp: Path) -> None:
+        write_json(report, tmp / "report.json")
+        (tmp / "report.md").write_text(markdown(report), encoding="utf-8")
+        _metrics_chart(report, tmp / "metrics.png")
+        _retrieval_chart(report, tmp / "retrieval.png")
+
+    write_atomically(out, fill)
+
+
+def write_json(data: Any, path: Path) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
+    """`fill` writes every file of a report into a temporary folder beside `out`, which then
+    replaces `out` in one rename; if anything fails, `out` is left as it was. Every report kind
+    (`run`, `intents`) uses this, so none can leave half a folder."""
     out = out.resolve()
     check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
     tmp.mkdir()
     try:
-        (tmp / "report.json").write_text(
-            json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        (tmp / "report.md").write_text(markdown(report), encoding="utf-8")
-        _metrics_chart(report, tmp / "metrics.png")
-        _retrieval_chart(report, tmp / "retrieval.png")
+        fill(tmp)
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -199,7 +226,7 @@ def _metrics_chart(report: dict[str, Any], path: Path) -> None:
     ax.set_yticks([y + 0.4 - height / 2 for y in range(len(keys))], keys)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_title("Metrics (fractions; false_abstain_rate: lower is better)")
+    ax.set_title("Metrics (fractions; false_abstain_rate, false_refusal_rate: lower is better)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=len(series))
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)

@@ -2,13 +2,16 @@
 
 Relevance is judged on sections, as every other metric is: each `cite` group is one relevant
 item, met by any of its ids (a pinpoint counts as its section). Rankings are section ids best
-first with repeats removed, so two chunks of one section do not count twice.
+first with repeats removed, so two chunks of one section do not count twice. A document counts
+as its translated twin (`evals.twins`), as it does for citations: a Chinese question that
+retrieves `doc:X-zh` has found the source a group naming `doc:X` asks for.
 """
 
 import math
 from dataclasses import dataclass
 
 from evals.base import Evaluation, Evaluator, Record, answerable, ratio, satisfied, sections
+from evals.twins import NO_TWINS, Twins, match_key
 
 
 @dataclass(frozen=True)
@@ -32,25 +35,26 @@ CONFIGS = (
 RANKING_METRICS = ("recall_at_5", "recall_at_10", "mrr", "ndcg_at_10")
 
 
-def recall_at(groups: list[list[str]], ranking: list[str], k: int) -> bool:
+def recall_at(groups: list[list[str]], ranking: list[str], k: int, twins: Twins = NO_TWINS) -> bool:
     """Every group met in the top k: the definition of the contract's retrieval_recall_at_5."""
-    top = set(ranking[:k])
-    return all(satisfied(group, top) for group in groups)
+    top = {match_key(section, twins) for section in ranking[:k]}
+    return all(satisfied(group, top, twins) for group in groups)
 
 
-def reciprocal_rank(groups: list[list[str]], ranking: list[str]) -> float:
+def reciprocal_rank(groups: list[list[str]], ranking: list[str], twins: Twins = NO_TWINS) -> float:
     for rank, section in enumerate(ranking, start=1):
-        if any(satisfied(group, {section}) for group in groups):
+        if any(satisfied(group, {match_key(section, twins)}, twins) for group in groups):
             return 1 / rank
     return 0.0
 
 
-def ndcg_at(groups: list[list[str]], ranking: list[str], k: int) -> float:
-    """Binary gains: a section gains 1 for each group it is the first to meet."""
+def ndcg_at(groups: list[list[str]], ranking: list[str], k: int, twins: Twins = NO_TWINS) -> float:
+    """Binary gains: a section gains 1 for each group it is the first to meet (a twin ranked
+    after its pair meets nothing new, so it gains nothing)."""
     unmet = list(groups)
     dcg = 0.0
     for rank, section in enumerate(ranking[:k], start=1):
-        met = [group for group in unmet if satisfied(group, {section})]
+        met = [group for group in unmet if satisfied(group, {match_key(section, twins)}, twins)]
         unmet = [group for group in unmet if group not in met]
         dcg += len(met) / math.log2(rank + 1)
     ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(groups), k) + 1))
@@ -60,13 +64,18 @@ def ndcg_at(groups: list[list[str]], ranking: list[str], k: int) -> float:
 class AnswerRetrievalEvaluator(Evaluator):
     """retrieval_recall_at_5 on the sources the answer pipeline itself retrieved."""
 
+    def __init__(self, twins: Twins = NO_TWINS) -> None:
+        self.twins = twins
+
     def __call__(self, records: list[Record]) -> Evaluation:
         result = Evaluation()
         scored = [r for r in answerable(records) if r.example.cite]
         hits = 0
         for record in scored:
             top = sections(record.answer.retrieved)[:5]
-            if recall_at(record.example.cite, top, 5):
+            hit = recall_at(record.example.cite, top, 5, self.twins)
+            result.score(record.example.id, retrieval_hit=int(hit))
+            if hit:
                 hits += 1
             else:
                 result.fail(record.example.id, f"retrieval_recall_at_5: top 5 were {top}")
@@ -81,6 +90,9 @@ class RetrievalComparisonEvaluator(Evaluator):
     would use, so scoring them would measure the missing context, not the retriever.
     """
 
+    def __init__(self, twins: Twins = NO_TWINS) -> None:
+        self.twins = twins
+
     def __call__(self, records: list[Record]) -> Evaluation:
         scored = [r for r in answerable(records) if r.rankings and r.example.cite]
         metrics: dict[str, float | int | None] = {"retrieval_n": len(scored)}
@@ -88,10 +100,10 @@ class RetrievalComparisonEvaluator(Evaluator):
             totals = dict.fromkeys(RANKING_METRICS, 0.0)
             for record in scored:
                 groups, ranking = record.example.cite, record.rankings[config.name]
-                totals["recall_at_5"] += recall_at(groups, ranking, 5)
-                totals["recall_at_10"] += recall_at(groups, ranking, 10)
-                totals["mrr"] += reciprocal_rank(groups, ranking)
-                totals["ndcg_at_10"] += ndcg_at(groups, ranking, 10)
+                totals["recall_at_5"] += recall_at(groups, ranking, 5, self.twins)
+                totals["recall_at_10"] += recall_at(groups, ranking, 10, self.twins)
+                totals["mrr"] += reciprocal_rank(groups, ranking, self.twins)
+                totals["ndcg_at_10"] += ndcg_at(groups, ranking, 10, self.twins)
             for metric, total in totals.items():
                 metrics[f"{config.name}_{metric}"] = ratio(total, len(scored))
         return Evaluation(metrics=metrics)

@@ -24,6 +24,7 @@ from evals.behaviour import BehaviourEvaluator
 from evals.citations import CitationEvaluator
 from evals.content import ContentEvaluator
 from evals.dataset import DatasetError, Example, known_ids, load_dataset
+from evals.language import AnswerLanguageEvaluator
 from evals.latency import LatencyEvaluator
 from evals.retrieval import (
     CONFIGS,
@@ -32,6 +33,7 @@ from evals.retrieval import (
     RetrievalComparisonEvaluator,
 )
 from evals.support import SupportEvaluator
+from evals.twins import NO_TWINS, Twins, load_twins
 
 RANK_DEPTH = 10
 
@@ -64,18 +66,21 @@ def score(records: list[Record], evaluator: Evaluator) -> tuple[Evaluation, dict
     return overall, by_language
 
 
-def evaluators(known: frozenset[str], index: Index) -> SequentialEvaluator:
+def evaluators(known: frozenset[str], index: Index, twins: Twins = NO_TWINS) -> SequentialEvaluator:
+    """Every concern of the report; `twins` (read once per run from the corpus) makes a
+    translated document count as its twin wherever cited or retrieved ids are matched."""
     from assistant.embed import load_embedder
 
     return SequentialEvaluator(
         [
-            AnswerRetrievalEvaluator(),
-            CitationEvaluator(known, index.texts, index.metadata),
+            AnswerRetrievalEvaluator(twins),
+            CitationEvaluator(known, index.texts, index.metadata, twins),
             ContentEvaluator(),
             BehaviourEvaluator(),
+            AnswerLanguageEvaluator(),
             SupportEvaluator(embed=load_embedder().embed_documents),
             LatencyEvaluator(),
-            RetrievalComparisonEvaluator(),
+            RetrievalComparisonEvaluator(twins),
         ]
     )
 
@@ -98,6 +103,7 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     report.check_out(out)
     known = known_ids(config.corpus_dir())
+    twins = load_twins(config.corpus_dir())
     examples = load_dataset(dataset, known)
     for example in examples:
         try:
@@ -116,7 +122,7 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
         return sections([hit.section_cite for hit in hits])
 
     records = collect(examples, ask, rank)
-    overall, by_language = score(records, evaluators(known, index))
+    overall, by_language = score(records, evaluators(known, index, twins))
     result = report.build(
         records=records,
         overall=overall,

@@ -7,6 +7,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from assistant.ui.strings import EN
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -17,7 +19,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PLACEHOLDER = "Ask about fake or intimate images and Hong Kong law…"
+PLACEHOLDER = EN["placeholder"]
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ Uploaded test documents are removed again, so the shared index is as the other t
 
 import datetime as dt
 import io
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from assistant.answer.messages import DISCLAIMER
 from assistant.ingest import upload
 from assistant.ingest.build import build
 from assistant.ui import help as help_panel
+from assistant.ui.strings import EN, EXAMPLES, STRINGS, ZH
 from assistant.ui.text import escape, highlight, link_markers, phone_number
 
 matplotlib.use("Agg")
@@ -37,6 +39,7 @@ CLINIC_LINES = [
     "platforms and the police, and talk to their school. Parents may come too.",
 ]
 CLINIC_QUESTION = "Is there a deepfake support clinic for students in Kwun Tong?"
+CANTONESE = "有人將我嘅AI裸照放上網，我可以點做？"
 
 
 def make_pdf(lines: list[str]) -> bytes:
@@ -139,7 +142,7 @@ def test_victim_answer_comes_with_help(app: AppTest) -> None:
     ask(app, VICTIM)
     reply = "\n".join(e.value for e in app.chat_message[1].markdown)
     assert "**Get help now**" in reply
-    for entry in help_panel.entries():
+    for entry in help_panel.entries("en"):
         assert escape(entry.name) in reply
 
 
@@ -195,7 +198,7 @@ def test_upload_a_pdf_list_it_and_remove_it(app: AppTest, clean_uploads: None) -
     assert not app.exception
     assert "Added “Harbour Youth Centre deepfake clinic”" in app.success[0].value
     listed = shown(app)
-    assert "Harbour Youth Centre leaflet · dated 2026\\-09\\-01 · clinic\\.pdf" in listed
+    assert "Harbour Youth Centre leaflet · dated 1 September 2026 · clinic\\.pdf" in listed
 
     app.switch_page(f"{PAGES}/coverage.py").run()
     assert "Added by staff (1)" in [h.value for h in app.header]
@@ -226,7 +229,7 @@ def test_user_text_is_shown_as_written(built_index: Path) -> None:
     written = [e.value for e in at.markdown if "tracker" in e.value]
     assert len(written) == 2
     for text in written:
-        assert "\\!\\[x\\]\\(http\\://tracker\\.example/p\\.png\\)" in text
+        assert "\\!\\[x\\]\\([http\\://tracker\\.example/p\\.png](http://tracker" in text
         assert "\\<script\\>" in text
     assert "Added by staff" in shown(at)
 
@@ -303,13 +306,93 @@ def test_coverage_page_lists_ordinances_documents_and_build_time(app: AppTest) -
     app.switch_page(f"{PAGES}/coverage.py").run()
     assert not app.exception
     labels = [e.label for e in app.expander]
-    assert any(label.startswith("Crimes Ordinance (en) — law as at 2024-03-23") for label in labels)
+    expected = "Crimes Ordinance (English text) — law as at 23 March 2024"
+    assert any(label.startswith(expected) for label in labels)
     text = shown(app)
     assert "Index built" in text
     assert [h.value for h in app.header][:2] == [
         "Legislation",
         f"Explainers ({_count('explainer')})",
     ]
+
+
+def chinese(at: AppTest) -> AppTest:
+    """The interface switched to 中文 in the sidebar, as a person would."""
+    return at.radio(key="ui").set_value("zh").run()
+
+
+def test_chinese_interface_labels_disclaimer_and_help(app: AppTest) -> None:
+    chinese(app)
+    assert not app.exception
+    assert app.info[0].value == DISCLAIMER["zh"]
+    assert app.chat_input[0].placeholder == ZH["placeholder"]
+    assert app.header[0].value == ZH["ask-header"]
+    assert app.toggle(key="quick").label == ZH["quick"]
+    assert app.selectbox(key="lang").label == ZH["answer-language"]
+    assert app.selectbox(key="lang").options == ["跟隨問題的語言", "English", "中文"]
+    assert [b.label for b in app.button if str(b.key).startswith("example-")] == EXAMPLES["zh"]
+    text = shown(app)
+    assert "這不是你的錯" in text and "請致電999報警" in text
+    assert "風雨蘭性暴力求助熱線" in text and "RainLily sexual violence helpline" not in text
+    assert "It is not your fault" not in text
+    leads = [entry.lead for entry in help_panel.load_entries(lang="zh")]
+    assert escape(leads[1]) in text, "the popover shows what RainLily does, from its -zh twin"
+    assert "核對日期：2026年" in text
+    assert "以上是法律資訊，並非法律意見。" in [c.value for c in app.caption]
+
+
+def test_chinese_interface_stays_chinese_across_pages(app: AppTest, clean_uploads: None) -> None:
+    chinese(app)
+    app.switch_page(f"{PAGES}/coverage.py").run()
+    assert not app.exception
+    assert app.title[0].value == ZH["coverage-title"]
+    headers = [h.value for h in app.header]
+    assert headers[:2] == ["法例", f"解說（{_count('explainer')}）"]
+    assert "職員加入的文件（0）" in headers
+    expected = "Crimes Ordinance（英文本）— 法律版本日期 2024年3月23日 — "
+    assert any(e.label.startswith(expected) for e in app.expander)
+    assert "索引建立於 20" in shown(app)
+    assert list(app.dataframe[0].value.columns) == ["引用", "標題", "狀態", "電子版香港法例"]
+    assert app.info[0].value == DISCLAIMER["zh"]
+
+    app.switch_page(f"{PAGES}/documents.py").run()
+    assert app.title[0].value == "職員文件"
+    assert [t.label for t in app.text_input] == ["標題", "來源"]
+    assert "加入文件" in [b.label for b in app.button]
+    button(app, "加入文件").click().run()
+    assert app.error[0].value == ZH["choose-file"]
+
+
+def test_chinese_quick_view_labels(app: AppTest) -> None:
+    chinese(app)
+    app.toggle(key="quick").set_value(True).run()
+    ask(app, SEED)
+    reply = [e.value for e in app.chat_message[1].markdown]
+    assert reply[1].startswith("**主要條文：** Cap\\. 200 s\\.159AAE")
+    assert "（法律版本日期 2024年3月23日）" in reply[1]
+    assert reply[2].startswith(":material/call: **警方** [999]")
+    assert app.chat_message[1].expander[0].label == "完整答案及資料來源"
+
+
+def test_chinese_question_in_the_chinese_interface(app: AppTest) -> None:
+    chinese(app)
+    ask(app, CANTONESE)
+    assert not app.exception
+    captions = [e.value for e in app.chat_message[1].caption]
+    assert any(escape(DISCLAIMER["zh"]) in c for c in captions), "the answer is in Chinese"
+
+
+def test_answer_sources_and_feedback_in_chinese(built_index: Path) -> None:
+    at = AppTest.from_function(_render_user_answer, default_timeout=30)
+    at.session_state["ui"] = "zh"
+    at.run()
+    assert not at.exception
+    assert escape("職員加入 · 引用為 doc:user-note-0001 · 日期 2026年9月1日") in shown(at)
+    assert "**資料來源** — 答案引用的句子已標示" in shown(at)
+    assert at.radio[0].label == "這個答案有幫助嗎？"
+    assert at.radio[0].options == ["有幫助", "沒有幫助"]
+    button(at, "儲存意見").click().run()
+    assert at.warning[0].value == ZH["feedback-choose"]
 
 
 def _count(kind: str) -> int:
@@ -325,7 +408,18 @@ def test_escape_shows_markdown_and_latex_characters_as_written() -> None:
     text = "A fine of $5,000 and $10,000; *not* <b>bold</b> ![x](http://e.x) :red[y]"
     assert escape(text) == (
         r"A fine of \$5,000 and \$10,000; \*not\* \<b\>bold\</b\> "
-        r"\!\[x\]\(http\://e\.x\) \:red\[y\]"
+        r"\!\[x\]\([http\://e\.x](http://e.x)\) \:red\[y\]"
+    )
+
+
+def test_escape_ends_a_web_address_where_it_ends_in_chinese_text() -> None:
+    """Markdown would link "）或流動" too: Chinese puts no space after an address."""
+    assert escape("網站（https://www.police.gov.hk）或流動。") == (
+        r"網站（[https\://www\.police\.gov\.hk](https://www.police.gov.hk)）或流動。"
+    )
+    assert (
+        escape("(https://x.hk/a_(b)).")
+        == r"\([https\://x\.hk/a\_\(b\)](https://x.hk/a_%28b%29)\)\."
     )
 
 
@@ -333,7 +427,7 @@ def test_highlight_marks_the_quote_and_escapes_the_rest() -> None:
     passage = "First sentence (a). Second sentence costs $5."
     marked = highlight(passage, ["Second sentence costs $5."])
     assert marked.startswith("First sentence \\(a\\)\\.")
-    assert marked.endswith("**:orange-background[Second sentence costs \\$5\\.]**")
+    assert marked.endswith(":orange-background[**Second sentence costs \\$5\\.**]")
     assert highlight(passage, [passage]) == escape(passage)
 
 
@@ -347,6 +441,23 @@ def test_help_entries_come_from_the_corpus_with_numbers() -> None:
     assert [e.doc_id for e in entries] == list(help_panel.SERVICES)
     assert all(e.phone and e.phone in e.lead for e in entries)
     assert phone_number("Call 2375 5322, or 999.") == "2375 5322"
+
+
+def test_chinese_help_entries_come_from_the_twins_with_the_same_numbers() -> None:
+    english = help_panel.load_entries(lang="en")
+    chinese = help_panel.load_entries(lang="zh")
+    assert [e.doc_id for e in chinese] == list(help_panel.SERVICES)
+    assert [e.phone for e in chinese] == [e.phone for e in english]
+    assert [e.name for e in chinese] == [ZH[doc_id] for doc_id in help_panel.SERVICES]
+    assert all(re.search("[\u4e00-\u9fff]", e.lead) for e in chinese)
+
+
+def test_every_interface_string_has_both_languages() -> None:
+    assert EN.keys() == ZH.keys()
+    assert STRINGS == {"en": EN, "zh": ZH}
+    assert len(EXAMPLES["en"]) == len(EXAMPLES["zh"])
+    for key in EN:
+        assert sorted(re.findall(r"{(\w+)", EN[key])) == sorted(re.findall(r"{(\w+)", ZH[key])), key
 
 
 @pytest.mark.parametrize(

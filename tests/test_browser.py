@@ -1,7 +1,9 @@
 """The app in a real browser: `streamlit run` on a free port, driven by headless Chromium.
 
 AppTest checks what the script writes; this checks what a person sees: the disclaimer without
-scrolling, the help button, and an answer with its citation. Screenshots go to test-output/.
+scrolling, the help button, an answer with its citation, and a Chinese page whose characters are
+drawn as characters: without a CJK font, Chromium draws every one as the same empty box and the
+page is unreadable while every text assertion still passes. Screenshots go to test-output/.
 """
 
 import os
@@ -11,8 +13,29 @@ from pathlib import Path
 import app_server
 import pytest
 
+from assistant.answer.messages import DISCLAIMER
+from assistant.ui.strings import ZH
+
 OUTPUT = app_server.ROOT / "test-output"
 SEED = "Is creating AI porn of a classmate illegal in Hong Kong?"
+CANTONESE = "有人將我嘅AI裸照放上網，我可以點做？"
+# Each character drawn alone in the element's own font, compared pixel for pixel with a code point
+# no font has (U+10FFFD, private use): a character with no glyph is drawn as that same box.
+BOXED = r"""(element, text) => {
+  const style = getComputedStyle(element);
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 96;
+  const context = canvas.getContext("2d", {willReadFrequently: true});
+  const draw = (character) => {
+    context.clearRect(0, 0, 96, 96);
+    context.font = `${style.fontSize} ${style.fontFamily}`;
+    context.textBaseline = "top";
+    context.fillText(character, 8, 8);
+    return context.getImageData(0, 0, 96, 96).data.join();
+  };
+  const box = draw("\u{10FFFD}");
+  return [...text].filter((character) => draw(character) === box);
+}"""
 
 pytestmark = [
     pytest.mark.slow,
@@ -87,5 +110,50 @@ def test_seed_question_in_a_real_browser(server: str) -> None:
             help_button.click()
             page.get_by_text("RainLily sexual violence helpline").last.wait_for(timeout=10_000)
             page.screenshot(path=OUTPUT / "browser-help.png")
+        finally:
+            browser.close()
+
+
+def test_chinese_interface_draws_chinese_characters(server: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(app_server.CHROMIUM), args=app_server.CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(server)
+            page.get_by_placeholder(app_server.PLACEHOLDER).wait_for(timeout=60_000)
+            page.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
+            question_box = page.get_by_placeholder(ZH["placeholder"])
+            question_box.wait_for(timeout=30_000)
+            answer_language = page.get_by_test_id("stSelectbox").locator("input")
+            sync_api.expect(answer_language).to_have_value(ZH["answer-same"])
+            assert page.get_by_role("link", name=ZH["nav-coverage"]).is_visible()
+            assert page.get_by_role("button", name=ZH["get-help"]).is_visible()
+            disclaimer = page.get_by_text(DISCLAIMER["zh"]).first
+            box = disclaimer.bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 800, "disclaimer above the fold"
+            page.screenshot(path=OUTPUT / "browser-zh-first-screen.png")
+
+            question_box.fill(CANTONESE)
+            question_box.press("Enter")
+            reply = page.get_by_test_id("stChatMessage").nth(1)
+            reply.get_by_text("並非法律意見").wait_for(timeout=120_000)
+            reply.get_by_role("button", name=ZH["feedback-open"]).wait_for()
+            reply.scroll_into_view_if_needed()
+            reply.evaluate("element => element.scrollIntoView()")
+            page.screenshot(path=OUTPUT / "browser-zh-answer.png")
+
+            boxed = reply.locator("p").first.evaluate(BOXED, "風雨蘭" + CANTONESE)
+            assert boxed == [], f"drawn as empty boxes, no CJK font (fonts-noto-cjk): {boxed}"
+            unassigned = "\U0010fffc"
+            assert reply.evaluate(BOXED, unassigned) == [unassigned], "the check can see a box"
+
+            page.get_by_role("button", name=ZH["get-help"]).click()
+            popover = page.get_by_test_id("stPopoverBody")
+            popover.get_by_text("風雨蘭（RainLily）形容自己").wait_for(timeout=10_000)
+            page.screenshot(path=OUTPUT / "browser-zh-help.png")
         finally:
             browser.close()

@@ -1,6 +1,7 @@
 """The evaluation harness: dataset checks, each evaluator on hand-made answers, the CLI."""
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -9,15 +10,23 @@ import pytest
 from assistant import config
 from assistant.answer.schema import Answer, Citation, Timings
 from evals import __main__ as cli
-from evals import report, runner
+from evals import intents, parallel, report, runner
 from evals.base import Record, SequentialEvaluator
 from evals.behaviour import BehaviourEvaluator
 from evals.citations import CitationEvaluator
 from evals.content import ContentEvaluator
 from evals.dataset import DatasetError, Example, known_ids, load_dataset
+from evals.language import AnswerLanguageEvaluator, cjk_share, language_of, own_words
 from evals.latency import LatencyEvaluator
-from evals.retrieval import AnswerRetrievalEvaluator, ndcg_at, recall_at, reciprocal_rank
+from evals.retrieval import (
+    AnswerRetrievalEvaluator,
+    RetrievalComparisonEvaluator,
+    ndcg_at,
+    recall_at,
+    reciprocal_rank,
+)
 from evals.support import SupportEvaluator, claims, sentences
+from evals.twins import load_twins, match_key, representatives
 
 DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
 S159AAE_1 = "(1) A person commits an offence if— (a) the person publishes an intimate image"
@@ -114,7 +123,9 @@ def test_pinpoints_and_blank_lines_are_accepted(tmp_path: Path) -> None:
     assert [e.cite for e in load_dataset(path, KNOWN)] == [[["Cap. 210 s.23(1)"]]]
 
 
-@pytest.mark.parametrize("name", ["gold.jsonl", "gold-smoke.jsonl", "holdout.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["gold.jsonl", "gold-smoke.jsonl", "holdout.jsonl", "gold-zh.jsonl", "holdout-zh.jsonl"]
+)
 def test_gold_datasets_are_valid(name: str, known: frozenset[str]) -> None:
     examples = load_dataset(DATASETS / name, known)
     assert {e.expect for e in examples} == {"answer", "abstain", "refuse"}
@@ -195,9 +206,25 @@ def test_behaviour_rates() -> None:
     assert result.metrics == {
         "abstain_accuracy": 1.0,
         "refuse_accuracy": 0.0,
+        "refusal_recall": 0.0,
         "false_abstain_rate": 0.5,
+        "false_refusal_rate": 0.0,
     }
     assert result.failures["d"] == ["behaviour: expected refuse, got answered"]
+
+
+def test_false_refusal_rate_counts_only_refused_answer_questions() -> None:
+    records = [
+        record(example(id="a"), answer(status="refused")),
+        record(example(id="b"), answer(status="abstained")),
+        record(example(id="c"), answer()),
+        record(example(id="d"), answer()),
+        record(example(id="e", expect="refuse", cite=[]), answer(status="refused")),
+    ]
+    metrics = BehaviourEvaluator()(records).metrics
+    assert metrics["false_refusal_rate"] == 0.25
+    assert metrics["false_abstain_rate"] == 0.5
+    assert metrics["refusal_recall"] == metrics["refuse_accuracy"] == 1.0
 
 
 def test_sentences_keep_markers_and_citation_abbreviations() -> None:
@@ -353,6 +380,415 @@ def test_thresholds_must_point_the_right_way(capsys: pytest.CaptureFixture[str])
     assert "use --fail-over" in capsys.readouterr().err
 
 
+# --- translated twins ---
+
+FRONT = """---
+id: {id}
+title: A test document
+kind: explainer
+language: {language}
+source_url: https://example.org/
+published: 2024-01-01
+{twin}---
+Some text.
+"""
+
+
+def corpus_with(tmp_path: Path, docs: dict[str, str]) -> Path:
+    """A corpus of Markdown explainers: file stem -> the `twin:` line (or "")."""
+    (tmp_path / "statutes").mkdir()
+    folder = tmp_path / "explainers"
+    folder.mkdir()
+    for stem, twin in docs.items():
+        language = "zh-Hant" if twin else "en"
+        text = FRONT.format(id=stem, language=language, twin=twin and f"twin: {twin}\n")
+        (folder / f"{stem}.md").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_twins_come_from_the_front_matter_not_the_file_name(tmp_path: Path) -> None:
+    corpus = corpus_with(
+        tmp_path, {"alpha": "", "alpha-tc": "alpha", "beta": "", "beta-zh": "", "gamma-zh": ""}
+    )
+    twins = load_twins(corpus)
+    assert twins == {"doc:alpha": "doc:alpha", "doc:alpha-tc": "doc:alpha"}
+    assert match_key("doc:beta-zh", twins) == "doc:beta-zh"
+    assert match_key("Cap. 200 s.159AAE(1)", twins) == "Cap. 200 s.159AAE"
+
+
+def test_twin_sets_declared_from_both_sides_share_one_id() -> None:
+    pairs = [("doc:x-zh", "doc:x"), ("doc:x", "doc:x-zh"), ("doc:y", "doc:y-zh")]
+    assert representatives(pairs) == {
+        "doc:x": "doc:x",
+        "doc:x-zh": "doc:x",
+        "doc:y": "doc:y",
+        "doc:y-zh": "doc:y",
+    }
+
+
+def test_the_corpus_declares_chinese_twins() -> None:
+    twins = load_twins(config.corpus_dir())
+    assert twins["doc:creating-vs-sharing-deepfakes-zh"] == "doc:creating-vs-sharing-deepfakes"
+    assert twins["doc:creating-vs-sharing-deepfakes"] == "doc:creating-vs-sharing-deepfakes"
+    assert all(key.startswith("doc:") for key in twins)
+
+
+TWINS = {"doc:help-police": "doc:help-police", "doc:help-police-zh": "doc:help-police"}
+
+
+def test_a_twin_meets_cite_groups_and_may_cite_either_way() -> None:
+    ex = example(cite=[["doc:help-police"]], may_cite=["doc:help-police-zh", "Cap. 210 s.23"])
+    cited = [cite(1, "doc:help-police-zh", "致電999。"), cite(2, "Cap. 210 s.23", "Blackmail")]
+    records = [record(ex, answer(citations=cited))]
+    plain = CitationEvaluator(KNOWN, TEXTS, METADATA)(records)
+    assert plain.metrics["citation_recall"] == 0.0
+    twinned = CitationEvaluator(KNOWN, TEXTS, METADATA, TWINS)(records)
+    assert twinned.metrics["citation_recall"] == 1.0
+    assert twinned.metrics["citation_precision"] == 1.0
+    assert twinned.scores["q1"] == {"cite_groups": 1, "cite_groups_met": 1}
+
+    reverse = example(cite=[["doc:help-police-zh"]])
+    english = [record(reverse, answer(citations=[cite(1, "doc:help-police", "Call 999.")]))]
+    assert CitationEvaluator(KNOWN, TEXTS, METADATA, TWINS)(english).metrics == {
+        "citation_recall": 1.0,
+        "citation_precision": 1.0,
+        "citation_precision_statute": None,
+        "citation_precision_docs": 1.0,
+        "citation_validity": 0.0,
+    }
+
+
+def test_citation_precision_is_split_by_statute_and_document() -> None:
+    ex = example(cite=[["Cap. 200 s.159AAE"]], may_cite=["doc:help-police"])
+    cited = [
+        cite(1, "Cap. 200 s.159AAE(1)", S159AAE_1, "c1"),
+        cite(2, "Cap. 210 s.23", "Blackmail", "c2"),
+        cite(3, "doc:help-police", "Call 999."),
+    ]
+    metrics = CitationEvaluator(KNOWN, TEXTS, METADATA)(
+        [record(ex, answer(citations=cited))]
+    ).metrics
+    assert metrics["citation_precision_statute"] == 0.5
+    assert metrics["citation_precision_docs"] == 1.0
+
+
+def test_a_twin_counts_in_retrieval_too() -> None:
+    groups = [["doc:help-police"]]
+    assert not recall_at(groups, ["doc:help-police-zh"], 5)
+    assert recall_at(groups, ["doc:help-police-zh"], 5, TWINS)
+    assert reciprocal_rank(groups, ["doc:x", "doc:help-police-zh"], TWINS) == 0.5
+    assert ndcg_at(groups, ["doc:help-police-zh", "doc:help-police"], 10, TWINS) == 1.0
+    hit = record(example(cite=groups), answer(retrieved=["doc:help-police-zh"]))
+    result = AnswerRetrievalEvaluator(TWINS)([hit])
+    assert result.metrics["retrieval_recall_at_5"] == 1.0
+    assert result.scores["q1"] == {"retrieval_hit": 1}
+    hit.rankings = {c: ["doc:help-police-zh"] for c in ("bm25", "dense", "hybrid")}
+    hit.rankings |= {f"{c}_expand": ["doc:x"] for c in ("bm25", "dense", "hybrid")}
+    metrics = RetrievalComparisonEvaluator(TWINS)([hit]).metrics
+    assert metrics["hybrid_recall_at_5"] == 1.0 and metrics["hybrid_expand_recall_at_5"] == 0.0
+
+
+# --- answer language ---
+
+ZH_ANSWER = """**簡短回答**
+
+在香港，未經同意發布他人的私密影像（包括經修改的影像）屬於罪行（Cap. 200 s.159AAE）。 [1] [2]
+
+**法律怎樣說**
+
+> (1) A person commits an offence if the person publishes an intimate image of another \
+person without consent and is reckless as to whether the individual consents. [2]
+>
+> — `Cap. 200 s.159AAE(1)`, Crimes Ordinance, 法律版本日期 2024-03-23, \
+[e-Legislation](https://www.elegislation.gov.hk/hk/cap200) [2]
+
+**資料來源**
+
+- [1] `doc:creating-vs-sharing-deepfakes-zh` — Creating versus sharing deepfakes — https://x.org
+- [2] `Cap. 200 s.159AAE(1)` — Crimes Ordinance — law as at 2024-03-23
+
+---
+*This is legal information, not legal advice and a long English disclaimer.*"""
+
+ZH_FROM_ENGLISH = """*以下內容引自英文原文。*
+
+**簡短回答**
+
+Making an intimate image of an adult is not itself an offence, but sharing it is. [1]"""
+
+
+def test_language_ignores_quotes_sources_headings_ids_and_links() -> None:
+    words = own_words(ZH_ANSWER)
+    assert "在香港" in words
+    for gone in ("commits", "Crimes Ordinance", "159AAE", "[1]", "https", "簡短回答", "legal"):
+        assert gone not in words
+    assert cjk_share(words) == 1.0
+    assert language_of(cjk_share(own_words(ZH_ANSWER))) == "zh"
+    assert language_of(cjk_share(own_words(ZH_FROM_ENGLISH))) == "en"
+    assert cjk_share(own_words("> quoted only [1]\n\n**簡短回答**")) is None
+    assert cjk_share("AB中文字") == 0.6
+
+
+def test_answer_language_rate_per_asked_language() -> None:
+    zh = {"lang": "zh"}
+    records = [
+        record(example(id="a", **zh), answer(ZH_ANSWER)),
+        record(example(id="b", **zh), answer(ZH_FROM_ENGLISH)),
+        record(example(id="c", **zh), answer("**簡短回答**", status="abstained")),
+        record(example(id="d"), answer("Sharing it is an offence [1].")),
+        record(example(id="e"), answer("> quoted only [1]")),
+    ]
+    result = AnswerLanguageEvaluator()(records)
+    assert result.metrics["answer_language_rate"] == 0.5
+    assert "so the answer is in en, not zh" in result.failures["b"][0]
+    assert result.failures["e"] == ["answer_language: no text outside quotes"]
+    assert "c" not in result.scores
+    _, by_language = runner.score(records, AnswerLanguageEvaluator())
+    assert by_language["zh"]["answer_language_rate"] == 0.5
+    assert by_language["en"]["answer_language_rate"] == 0.5
+
+
+# --- question intents ---
+
+
+@dataclass
+class FakeIntent:
+    label: str
+    refuse: bool = False
+    injection: bool = False
+    probabilities: dict[str, float] = field(default_factory=dict)
+
+
+def intent_example(n: int, label: str, lang: str = "en", pair: str | None = None) -> Any:
+    return intents.IntentExample(
+        id=f"i{n}", text=f"secret question {n}", label=label, lang=lang, pair=pair
+    )
+
+
+def intent_records() -> list[intents.IntentRecord]:
+    rows = [
+        (intent_example(1, "law", pair="p1"), FakeIntent("law")),
+        (intent_example(2, "law", "zh"), FakeIntent("harmful", refuse=True)),
+        (intent_example(3, "help", pair="p1"), FakeIntent("law")),
+        (intent_example(4, "help", "zh"), FakeIntent("help")),
+        (intent_example(5, "harmful", pair="p1"), FakeIntent("harmful", refuse=True)),
+        (intent_example(6, "harmful", "zh"), FakeIntent("harmful", injection=True)),
+        (intent_example(7, "off_topic", pair="p2"), FakeIntent("off_topic")),
+        (intent_example(8, "off_topic", pair="p2"), FakeIntent("law")),
+    ]
+    return [
+        intents.IntentRecord(ex, FakeIntent(i.label, i.refuse, i.injection, {i.label: 0.9}), 0.01)
+        for ex, i in rows
+    ]
+
+
+def test_intent_metrics() -> None:
+    records = intent_records()
+    metrics = intents.metrics(records)
+    assert metrics["n"] == 8
+    assert metrics["accuracy"] == 5 / 8
+    assert metrics["false_refusal_rate"] == 1 / 4
+    assert metrics["refusal_recall"] == 1 / 2
+    assert metrics["help_recall"] == 1 / 2
+    assert metrics["off_topic_recall"] == 1 / 2
+    assert metrics["law_recall"] == 1 / 2
+    assert metrics["harmful_recall"] == 1.0
+    assert metrics["pair_accuracy"] == 0.0
+    assert metrics["injection_rate"] == 1 / 8
+    assert metrics["latency_ms_p50"] == pytest.approx(10)
+    matrix = intents.confusion(records)
+    assert matrix["law"] == {"law": 1, "help": 0, "harmful": 1, "off_topic": 0}
+    assert matrix["off_topic"] == {"law": 1, "help": 0, "harmful": 0, "off_topic": 1}
+    assert sum(map(sum, (row.values() for row in matrix.values()))) == 8
+    zh = intents.metrics([r for r in records if r.example.lang == "zh"])
+    assert zh["false_refusal_rate"] == 1 / 2 and zh["off_topic_recall"] is None
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ('{"id": "b", "text": "t", "label": "legal", "lang": "en"}', "line 2: label:"),
+        ('{"id": "b", "text": "t", "label": "law", "lang": "en", "x": 1}', "line 2: x:"),
+        ('{"id": "a", "text": "t", "label": "law", "lang": "en"}', "line 2: duplicate id 'a'"),
+        ('{"id": "b", "text": ', "line 2: "),
+    ],
+)
+def test_intent_dataset_errors_name_the_line(tmp_path: Path, bad: str, message: str) -> None:
+    good = '{"id": "a", "text": "t", "label": "law", "lang": "en"}'
+    with pytest.raises(DatasetError, match=message):
+        intents.load_intents(write_lines(tmp_path, [good, bad]))
+
+
+@pytest.mark.parametrize("name", ["intents.jsonl", "intents-holdout.jsonl"])
+def test_intent_datasets_are_valid(name: str) -> None:
+    examples = intents.load_intents(DATASETS / name)
+    assert {e.label for e in examples} == set(intents.LABELS)
+    assert {e.lang for e in examples} == {"en", "zh"}
+
+
+def fake_classifier(labels: dict[str, FakeIntent]) -> intents.Classify:
+    return lambda text: labels.get(text, FakeIntent("law", probabilities={"law": 1.0}))
+
+
+def test_intents_command_writes_a_report_without_question_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "secret law question", "label": "law", "lang": "en"}),
+        json.dumps({"id": "b", "text": "秘密問題", "label": "harmful", "lang": "zh"}),
+        json.dumps({"id": "c", "text": "secret help question", "label": "help", "lang": "en"}),
+    ]
+    harmful = FakeIntent("harmful", refuse=True, probabilities={"harmful": 0.8, "law": 0.2})
+    monkeypatch.setattr(intents, "load_classifier", lambda: fake_classifier({"秘密問題": harmful}))
+    out = tmp_path / "out"
+    dataset = write_lines(tmp_path, lines)
+    args = ["intents", "--dataset", str(dataset), "--out", str(out)]
+    assert cli.main([*args, "--fail-under", "accuracy=0.5"]) == 0
+    captured = capsys.readouterr()
+    assert "accuracy 0.667" in captured.out
+    assert sorted(p.name for p in out.iterdir()) == ["confusion.png", "report.json", "report.md"]
+    assert (out / "confusion.png").read_bytes().startswith(b"\x89PNG")
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["metrics"]["refusal_recall"] == 1.0
+    assert data["metrics"]["help_recall"] == 0.0
+    assert data["by_language"]["zh"]["n"] == 1
+    assert data["confusion"]["help"]["law"] == 1
+    assert data["items"][1] == {
+        "id": "b",
+        "lang": "zh",
+        "label": "harmful",
+        "predicted": "harmful",
+        "probabilities": {"harmful": 0.8, "law": 0.2},
+        "refuse": True,
+        "injection": False,
+        "correct": True,
+        "latency_ms": data["items"][1]["latency_ms"],
+    }
+    written = (out / "report.json").read_text(encoding="utf-8") + (out / "report.md").read_text(
+        encoding="utf-8"
+    )
+    for shown in (captured.out + captured.err, written):
+        assert "secret" not in shown and "秘密" not in shown
+    assert "`c` (en): help → law" in (out / "report.md").read_text(encoding="utf-8")
+
+    assert (
+        cli.main([*args, "--fail-over", "false_refusal_rate=0", "--fail-under", "help_recall=1"])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == "help_recall is 0.000, under the threshold 1"
+    assert "false_refusal_rate is" not in err
+
+
+def test_intents_command_stops_without_a_trained_classifier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fallback = FakeIntent("law")
+    monkeypatch.setattr(intents, "load_classifier", lambda: lambda text: fallback)
+    dataset = write_lines(tmp_path, ['{"id": "a", "text": "t", "label": "law", "lang": "en"}'])
+    out = tmp_path / "out"
+    assert cli.main(["intents", "--dataset", str(dataset), "--out", str(out)]) == 2
+    assert "no usable question classifier" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_intents_gates_know_their_own_metrics(capsys: pytest.CaptureFixture[str]) -> None:
+    for gate in (["--fail-under", "citation_recall=1"], ["--fail-under", "false_refusal_rate=0"]):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["intents", "--dataset", "d", "--out", "o", *gate])
+        assert exit_.value.code == 2
+    assert "use --fail-over" in capsys.readouterr().err
+
+
+# --- parallel questions ---
+
+
+def run_report(tmp_path: Path, name: str, records: list[Record]) -> Path:
+    """A real report folder, written by the report code from hand-made records."""
+    evaluator = SequentialEvaluator(
+        [AnswerRetrievalEvaluator(TWINS), CitationEvaluator(KNOWN, TEXTS, METADATA, TWINS)]
+    )
+    overall, by_language = runner.score(records, evaluator)
+    meta = {
+        "dataset": {"path": f"{name}.jsonl", "sha256": "0" * 64, "n": len(records)},
+        "backend": "extractive",
+        "index": {"built_at": "now", "chunks": 1, "current": True},
+        "retrieval_default": "hybrid_expand",
+        "seconds": 1.0,
+    }
+    out = tmp_path / name
+    report.write(report.build(records, overall, by_language, meta), out)
+    return out
+
+
+def parallel_runs(tmp_path: Path) -> tuple[Path, Path]:
+    group = [["Cap. 200 s.159AAE"], ["doc:help-police"]]
+    s159 = cite(1, "Cap. 200 s.159AAE", S159AAE_1, "c1")
+    both = [s159, cite(2, "doc:help-police", "Call 999.")]
+    en = [
+        record(example(id="a", cite=group), answer(citations=both, retrieved=["doc:help-police"])),
+        record(example(id="b"), answer(citations=[s159], retrieved=["Cap. 200 s.159AAE"])),
+        record(example(id="c"), answer(citations=[s159], retrieved=["Cap. 200 s.159AAE"])),
+        record(example(id="d", expect="refuse", cite=[]), answer(status="refused")),
+    ]
+    zh_cites = [s159, cite(2, "doc:help-police-zh", "致電999。")]
+    zh = [
+        record(
+            example(id="zhp-a", lang="zh", cite=group),
+            answer(citations=zh_cites, retrieved=["doc:help-police-zh", "Cap. 200 s.159AAE"]),
+        ),
+        record(example(id="zhp-b", lang="zh"), answer(status="abstained")),
+        record(example(id="zhp-d", lang="zh", expect="refuse", cite=[]), answer(status="refused")),
+        record(example(id="zhp-x", lang="zh"), answer(citations=[s159])),
+        record(example(id="zhx-c", lang="zh"), answer()),
+    ]
+    return run_report(tmp_path, "zh", zh), run_report(tmp_path, "en", en)
+
+
+def test_parallel_compares_paired_questions_only(tmp_path: Path) -> None:
+    zh_dir, en_dir = parallel_runs(tmp_path)
+    result = parallel.compare(parallel.load_items(zh_dir), parallel.load_items(en_dir))
+    assert result["pairs"] == 3
+    assert result["metrics"]["retrieval_recall_at_5"] == {
+        "n": 2,
+        "zh": 0.5,
+        "en": 0.5,
+        "difference_points": 0.0,
+    }
+    assert result["metrics"]["citation_recall"] == {
+        "n": 2,
+        "zh": 2 / 3,
+        "en": 1.0,
+        "difference_points": -33.3,
+    }
+
+
+def test_parallel_command_prints_and_writes_into_the_zh_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    zh_dir, en_dir = parallel_runs(tmp_path)
+    assert cli.main(["parallel", "--zh", str(zh_dir), "--en", str(en_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "citation_recall (n=2): zh 0.667, en 1.000, zh − en -33.3 points" in out
+    data = json.loads((zh_dir / "parallel.json").read_text(encoding="utf-8"))
+    assert data["items"][1]["citation_recall"] == {"zh": [0, 1], "en": [1, 1]}
+    md = (zh_dir / "parallel.md").read_text(encoding="utf-8")
+    assert "| `citation_recall` | 2 | 0.667 | 1.000 | -33.3 |" in md
+    assert "- `zhp-b`" in md
+    assert not list(zh_dir.glob(".*.tmp"))
+
+
+def test_parallel_needs_reports_with_scores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "report.json").write_text(json.dumps({"items": [{"id": "zhp-a", "failed": []}]}))
+    assert cli.main(["parallel", "--zh", str(old), "--en", str(old)]) == 2
+    assert "per-question scores" in capsys.readouterr().err
+    assert cli.main(["parallel", "--zh", str(tmp_path / "none"), "--en", str(old)]) == 2
+
+
 # --- the gold sets against the real index (CI runs these; the gates are in evals/README.md) ---
 
 SMOKE_GATE = [
@@ -394,3 +830,27 @@ def test_gold_set_passes_its_ci_gate(
     assert data["retrieval_default"] == "hybrid_expand"
     assert "## Retrieval configurations" in (out / "report.md").read_text(encoding="utf-8")
     assert all((out / chart).read_bytes().startswith(b"\x89PNG") for chart in report.CHARTS)
+
+
+INTENT_GATE = [
+    *("--fail-over", "false_refusal_rate=0.02"),
+    *("--fail-under", "refusal_recall=0.5", "--fail-under", "accuracy=0.9"),
+]
+
+
+@pytest.mark.slow
+def test_intent_holdout_passes_its_ci_gate(
+    built_index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "intents"
+    dataset = DATASETS / "intents-holdout.jsonl"
+    code = cli.main(["intents", "--dataset", str(dataset), "--out", str(out), *INTENT_GATE])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert set(intents.INTENT_KEYS) <= set(data["metrics"])
+    assert data["metrics"]["n"] == len(data["items"]) == len(intents.load_intents(dataset))
+    assert set(data["by_language"]) == {"en", "zh"}
+    assert (out / intents.CHART).read_bytes().startswith(b"\x89PNG")
+    texts = {e.text for e in intents.load_intents(dataset)}
+    assert not any(text in captured.out + captured.err for text in texts)

@@ -18,6 +18,21 @@ from assistant.ui.strings import STRINGS, format_date, language, t
 
 KINDS = ("explainer", "guideline", "news", "help")
 
+
+def _table(rows: list[tuple[str, str, str, str]], links: bool) -> None:
+    """Documents as (title, citation, date, source) rows; `links` when every source is a web
+    address, so it shows as a link."""
+    names = [t("column-title"), t("column-citation"), t("column-dated"), t("column-source")]
+    st.dataframe(
+        [
+            dict(zip(names, (title, cite, format_date(dated), source), strict=True))
+            for title, cite, dated, source in rows
+        ],
+        column_config={names[3]: st.column_config.LinkColumn()} if links else None,
+        hide_index=True,
+    )
+
+
 st.title(t("coverage-title"))
 st.markdown(t("coverage-intro"))
 try:
@@ -74,20 +89,6 @@ for doc_id in sorted(statutes):
             column_config={url: st.column_config.LinkColumn()},
             hide_index=True,
         )
-
-
-def _table(rows: list[tuple[str, str, str, str]], links: bool) -> None:
-    """Documents as (title, citation, date, source) rows; `links` when every source is a web
-    address, so it shows as a link."""
-    names = [t("column-title"), citation, t("column-dated"), t("column-source")]
-    st.dataframe(
-        [
-            dict(zip(names, (title, cite, format_date(dated), source), strict=True))
-            for title, cite, dated, source in rows
-        ],
-        column_config={names[3]: st.column_config.LinkColumn()} if links else None,
-        hide_index=True,
-    )
 
 
 for kind in KINDS:
