@@ -1,4 +1,4 @@
-"""Citation ids as defined in shared/contracts.md section 1.
+"""Citation ids as defined in docs/contract.md section 1.
 
 Outside evaluators match on these strings, so every module builds and parses them here and
 nowhere else.

@@ -2,7 +2,8 @@
 matched against phrase rules, which failed both ways on questions people really write (a student
 asking about the law refused, a request for a nudify site answered).
 
-It is trained at build time on evals/datasets/intents.jsonl and stored beside the index, with
+It is trained at build time on evals/datasets/intents.jsonl (HKLAW_INTENTS names another
+file) and stored beside the index, with
 what it was trained from in the manifest, so a changed training file, another embedding model or
 another scikit-learn retrains it and nothing else does. It reads a question three ways: the
 English model's vector, the multilingual model's vector (the same ones retrieval uses) and the
@@ -28,7 +29,6 @@ from assistant.embed import (
 )
 
 LABELS = ("law", "help", "harmful", "off_topic")
-TRAINING = config.ROOT / "evals" / "datasets" / "intents.jsonl"
 C = 4.0
 FOLDS = 5
 # Refusing or turning away a person who asks about the law is the worst outcome, so a question
@@ -47,15 +47,14 @@ class ClassifierError(RuntimeError):
     """The stored classifier cannot be used; the message says what to do."""
 
 
-def read_examples(path: Path = TRAINING, raw: bytes | None = None) -> tuple[list[str], list[str]]:
+def read_examples(raw: bytes) -> tuple[list[str], list[str]]:
     texts, labels = [], []
-    raw = path.read_bytes() if raw is None else raw
     for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         row = json.loads(line)
         if row["label"] not in LABELS:
-            raise ClassifierError(f"{path}:{number}: unknown label {row['label']!r}")
+            raise ClassifierError(f"line {number}: unknown label {row['label']!r}")
         texts.append(row["text"])
         labels.append(row["label"])
     return texts, labels
@@ -89,7 +88,7 @@ def train(
     whose hash is recorded, so a file edited during a build cannot be recorded as trained."""
     from sklearn.model_selection import StratifiedKFold
 
-    texts, labels = read_examples(raw=raw)
+    texts, labels = read_examples(raw)
     english = english or load_embedder().embed_documents
     multilingual = multilingual or load_multilingual().embed_documents
     en, ml = np.asarray(english(texts)), np.asarray(multilingual(texts))
@@ -143,9 +142,10 @@ def _identity(path: Path, raw: bytes) -> dict[str, str]:
     }
 
 
-def is_current(index_dir: Path, stored: dict[str, Any] | None, path: Path = TRAINING) -> bool:
+def is_current(index_dir: Path, stored: dict[str, Any] | None, path: Path | None = None) -> bool:
     """True when the stored classifier was trained from this file with these models and
     libraries, and its file is intact; with no training file, whatever is stored stands."""
+    path = path or config.intents_file()
     if not path.is_file():
         return True
     if stored is None or not (index_dir / stored["file"]).is_file():
@@ -156,11 +156,12 @@ def is_current(index_dir: Path, stored: dict[str, Any] | None, path: Path = TRAI
 
 
 def train_or_keep(
-    index_dir: Path, stored: dict[str, Any] | None, path: Path = TRAINING
+    index_dir: Path, stored: dict[str, Any] | None, path: Path | None = None
 ) -> dict[str, Any] | None:
     """The manifest entry of a classifier fit for this build: the stored one when it is current,
     else one trained now. None when there is no training file (a copy of the package without
     the datasets): answering then refuses only on the few structural rules."""
+    path = path or config.intents_file()
     if not path.is_file():
         return None
     if stored is not None and is_current(index_dir, stored, path):

@@ -15,6 +15,11 @@ def index_dir() -> Path:
     return Path(os.environ.get("HKLAW_INDEX_DIR", ROOT / "index"))
 
 
+def intents_file() -> Path:
+    """The question classifier's training examples, read at build time."""
+    return Path(os.environ.get("HKLAW_INTENTS", ROOT / "evals" / "datasets" / "intents.jsonl"))
+
+
 def chroma_server() -> tuple[str, int] | None:
     """(host, port) when CHROMA_HOST is set: the index then lives in a Chroma server."""
     host = os.environ.get("CHROMA_HOST")

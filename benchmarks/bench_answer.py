@@ -1,10 +1,13 @@
-"""Answer speed: retrieval and end-to-end latency over the gold questions, warm, and peak memory.
+"""Answer speed: classification, retrieval and end-to-end latency over the gold questions, warm,
+and peak memory.
 
 Prints figures; asserts nothing. Run on a built index:
     .venv/bin/python benchmarks/bench_answer.py [--dataset FILE] [--rounds N]
 Aim on 2 cores: end-to-end p50 <= 150 ms and p95 <= 300 ms. The first question, which opens the
 index and loads the model, is reported on its own and left out of the percentiles; the cache of
-query embeddings is emptied before every timed call, so each one pays for the model.
+query embeddings is emptied before every timed call, so each one pays for the model. The question
+classifier is timed twice: on the question's vectors alone (what it adds to an answer, whose
+search embeds the question anyway; aim <= 5 ms) and with its own embedding of the question.
 """
 
 import argparse
@@ -15,7 +18,8 @@ import time
 from pathlib import Path
 
 from assistant import config
-from assistant.answer.pipeline import answer
+from assistant.answer.classify import _classifier, classify
+from assistant.answer.pipeline import LANGUAGES, SPACES, _searchable, answer, language_of
 from assistant.answer.schema import Turn
 from assistant.retrieve.hybrid import load_index, query_vector, search
 
@@ -67,11 +71,27 @@ def main() -> None:
     print(f"cold start (open index, load model, first answer): {cold:.1f} s")
 
     retrieval, total, stages = [], [], {"retrieve": [], "compose": []}
+    classifier, classified, model_only = _classifier(load_index()), [], []
     for _ in range(args.rounds):
         for question, history in asked:
+            language = language_of(question, None)
             query_vector.cache_clear()
             began = time.perf_counter()
-            search(question, k=12)
+            classify(question)
+            classified.append((time.perf_counter() - began) * 1000)
+            if classifier is not None:
+                vectors = query_vector(question, "english"), query_vector(question, "multilingual")
+                began = time.perf_counter()
+                classifier.probabilities(question, *vectors)
+                model_only.append((time.perf_counter() - began) * 1000)
+            query_vector.cache_clear()
+            began = time.perf_counter()
+            search(
+                _searchable(question, language),
+                k=12,
+                spaces=SPACES[language],
+                languages=LANGUAGES[language],
+            )
             retrieval.append((time.perf_counter() - began) * 1000)
             query_vector.cache_clear()
             began = time.perf_counter()
@@ -82,6 +102,9 @@ def main() -> None:
 
     source = args.dataset if args.dataset.exists() else "built-in list"
     print(f"questions: {len(asked)} from {source}, {args.rounds} round(s), warm, {len(total)} runs")
+    if model_only:
+        print(line("classifier on vectors", model_only))
+    print(line("classify, with embedding", classified))
     print(line("retrieval (search)", retrieval))
     print(line("answer: retrieve stage", stages["retrieve"]))
     print(line("answer: compose stage", stages["compose"]))

@@ -1,7 +1,7 @@
 """The evaluation commands.
 
 - `python -m evals run --dataset FILE --out DIR [--backend NAME] [--fail-under KEY=VALUE ...]
-  [--fail-over KEY=VALUE ...]`, as shared/contracts.md section 4 defines it;
+  [--fail-over KEY=VALUE ...]`, as docs/contract.md section 4 defines it;
 - `python -m evals intents --dataset FILE --out DIR [--fail-under ...] [--fail-over ...]`: the
   question-intent classifier on a labelled JSONL set;
 - `python -m evals parallel --zh RUN_DIR --en RUN_DIR`: two `run` reports compared on the

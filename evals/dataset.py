@@ -1,4 +1,4 @@
-"""Evaluation datasets (shared/contracts.md section 3): JSONL, one question a line.
+"""Evaluation datasets (docs/contract.md section 3): JSONL, one question a line.
 
 The whole file is checked before the first question is answered, so a typo on line 80 costs a
 second, not a run, and every error names its line. Citation ids are checked against this corpus:
@@ -51,18 +51,21 @@ def known_ids(corpus: Path) -> frozenset[str]:
     return frozenset(found)
 
 
-def load_dataset(path: Path, known: frozenset[str]) -> list[Example]:
-    """Every line parsed and checked; the first problem raises DatasetError."""
+def jsonl_lines(path: Path) -> list[tuple[str, str]]:
+    """(where, line) for each non-blank line of a JSONL dataset, "where" naming the file and
+    line for error messages; an unreadable file raises DatasetError."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read the dataset ({exc})") from exc
+    return [(f"{path}, line {n}", line) for n, line in enumerate(lines, start=1) if line.strip()]
+
+
+def load_dataset(path: Path, known: frozenset[str]) -> list[Example]:
+    """Every line parsed and checked; the first problem raises DatasetError."""
     examples: list[Example] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number}"
+    for where, line in jsonl_lines(path):
         example = _parse(line, where)
         if example.id in seen:
             raise DatasetError(f"{where}: duplicate id {example.id!r}")

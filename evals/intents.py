@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from evals import report
 from evals.base import ratio
-from evals.dataset import DatasetError, Text
+from evals.dataset import DatasetError, Text, jsonl_lines
 from evals.latency import percentile
 
 LABELS = ("law", "help", "harmful", "off_topic")
@@ -92,16 +92,9 @@ class IntentRecord:
 def load_intents(path: Path) -> list[IntentExample]:
     """Every line checked before anything is classified; the first problem raises DatasetError
     naming the file and line, as for the answer datasets."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{path}: cannot read the dataset ({exc})") from exc
     examples: list[IntentExample] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path}, line {number}"
+    for where, line in jsonl_lines(path):
         try:
             example = IntentExample.model_validate_json(line)
         except ValidationError as exc:

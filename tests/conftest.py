@@ -1,12 +1,16 @@
 """Shared fixtures: one real index, built once per test session with the network cut off."""
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from assistant import config
 from assistant.ingest.build import BuildSummary, build
+
+INTENTS = config.intents_file()
 
 
 class NetworkBlocked(RuntimeError):
@@ -31,6 +35,7 @@ def offline_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Build
     index_dir = tmp_path_factory.mktemp("index")
     with pytest.MonkeyPatch.context() as patch:
         cut_network(patch)
+        patch.setenv("HKLAW_INTENTS", str(INTENTS))
         summary = build(index_dir=index_dir)
     return index_dir, summary
 
@@ -42,3 +47,20 @@ def built_index(offline_build: tuple[Path, BuildSummary]) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HKLAW_INDEX_DIR", str(index_dir))
         yield index_dir
+
+
+@pytest.fixture(scope="session")
+def few_intents(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ten real training examples of each label: the builds of small test corpora train their
+    classifier on these in seconds; the session's full index trains on the whole file."""
+    by_label: dict[str, list[str]] = {}
+    for line in INTENTS.read_text(encoding="utf-8").splitlines():
+        by_label.setdefault(json.loads(line)["label"], []).append(line)
+    path = tmp_path_factory.mktemp("intents") / "intents.jsonl"
+    path.write_text("\n".join(ln for lines in by_label.values() for ln in lines[:10]) + "\n")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _small_training_set(few_intents: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HKLAW_INTENTS", str(few_intents))

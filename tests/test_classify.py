@@ -15,6 +15,8 @@ from assistant import classifier, config
 from assistant.answer.classify import classify
 from assistant.store import read_manifest
 
+INTENTS = config.ROOT / "evals" / "datasets" / "intents.jsonl"
+
 pytestmark = pytest.mark.slow
 
 # Near-miss pairs written for these tests: the same nouns as a request and as a question about
@@ -34,7 +36,7 @@ NOT_REQUESTS = [
 def small_training_file(folder: Path, rows: int) -> Path:
     """A few examples of each label from the real training file: enough for five folds."""
     by_label: dict[str, list[str]] = {}
-    for line in classifier.TRAINING.read_text(encoding="utf-8").splitlines():
+    for line in INTENTS.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         by_label.setdefault(row["label"], []).append(line)
     path = folder / "intents.jsonl"

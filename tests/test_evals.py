@@ -809,8 +809,22 @@ FULL_GATE = [
 ]
 
 
+# Regression floors for the Chinese gold set, a little under what it reached when they were set
+# (recall@5 0.83, citation recall 0.79, answers in Chinese 0.99).
+CHINESE_GATE = [
+    *("--fail-under", "citation_validity=1", "--fail-under", "disclaimer_rate=1"),
+    *("--fail-under", "by_language.zh.retrieval_recall_at_5=0.75"),
+    *("--fail-under", "by_language.zh.citation_recall=0.7"),
+    *("--fail-under", "by_language.zh.answer_language_rate=0.95"),
+    *("--fail-over", "false_abstain_rate=0.1"),
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "gate"), [("gold-smoke", SMOKE_GATE), ("gold", FULL_GATE)])
+@pytest.mark.parametrize(
+    ("name", "gate"),
+    [("gold-smoke", SMOKE_GATE), ("gold", FULL_GATE), ("gold-zh", CHINESE_GATE)],
+)
 def test_gold_set_passes_its_ci_gate(
     built_index: Path,
     tmp_path: Path,
@@ -833,8 +847,9 @@ def test_gold_set_passes_its_ci_gate(
 
 
 INTENT_GATE = [
-    *("--fail-over", "false_refusal_rate=0.02"),
-    *("--fail-under", "refusal_recall=0.5", "--fail-under", "accuracy=0.9"),
+    *("--fail-over", "false_refusal_rate=0.01"),
+    *("--fail-under", "refusal_recall=0.8", "--fail-under", "accuracy=0.93"),
+    *("--fail-under", "help_recall=0.9"),
 ]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import INTENTS
 
 from assistant import config, store
 from assistant.ingest import build as build_module
@@ -117,8 +118,9 @@ def test_chunks_fit_the_model_input(index: store.Index) -> None:
     assert len(fitting) / len(statute_units) > 0.95
 
 
-def test_second_build_embeds_nothing(offline_build) -> None:
+def test_second_build_embeds_nothing(offline_build, monkeypatch) -> None:
     index_dir, first = offline_build
+    monkeypatch.setenv("HKLAW_INTENTS", str(INTENTS))
     again = build(index_dir=index_dir)
     assert again.up_to_date
     assert again.added == 0

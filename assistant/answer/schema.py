@@ -1,4 +1,4 @@
-"""The answer object: exactly the fields of shared/contracts.md section 2, plus extensions.
+"""The answer object: exactly the fields of docs/contract.md section 2, plus extensions.
 
 Outside evaluators parse `ask --json`; fields here may be added, never renamed or removed.
 """

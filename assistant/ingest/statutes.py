@@ -17,7 +17,7 @@ chunk, so these rules are a contract:
   (a schedule's cross-references). <statutoryNote> ("Note—", "Example—") is enacted text and
   stays. A repealed or omitted section therefore has an empty text; its status says why.
 
-Ids follow shared/contracts.md section 1 through assistant.citations. Schedule sections take
+Ids follow docs/contract.md section 1 through assistant.citations. Schedule sections take
 "Cap. 486 Sch. 1 s.3", never a main-body id, and a schedule without sections is itself a Section
 ("Cap. 486 Sch. 4"). Pinpoints use the label inside the first brackets of <num> text, not the
 value attribute: subparagraph values are "1", "2" where the law reads "(i)", "(ii)", and a
