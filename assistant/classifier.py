@@ -32,8 +32,8 @@ LABELS = ("law", "help", "harmful", "off_topic")
 C = 4.0
 FOLDS = 5
 # Refusing or turning away a person who asks about the law is the worst outcome, so a question
-# is refused (or left unanswered as off topic) only when P(harmful) (or P(off_topic)) is above
-# what 99 % of the law and help examples reached out of fold, and never below this floor. The
+# is refused (or left unanswered as off topic) only when its refusal score (or P(off_topic)) is
+# above what 99 % of the law and help examples reached out of fold, and never below this floor. The
 # highest value (100 %) was tried first: one ambiguous training example then set the bar, and
 # out of fold only half the harmful requests cleared it; at 98 % (a bar of 0.51) a hotline
 # worker's one-line note of what a caller's boyfriend was doing was refused.
@@ -105,8 +105,11 @@ def train(
     answerable = np.isin(y, ["law", "help"])
     thresholds = {}
     recalls = {}
-    for label in ("harmful", "off_topic"):
-        column = out_of_fold[:, LABELS.index(label)]
+    scores = {
+        "harmful": refusal_score(out_of_fold, LABELS),
+        "off_topic": out_of_fold[:, LABELS.index("off_topic")],
+    }
+    for label, column in scores.items():
         bar = float(np.quantile(column[answerable], KEEP_ANSWERED))
         thresholds[label] = max(FLOOR, bar + 1e-3)
         recalls[label] = float((column[y == label] >= thresholds[label]).mean())
@@ -121,6 +124,16 @@ def train(
         "embedding_sizes": [en.shape[1], ml.shape[1]],
     }
     return _fit(texts, labels, en, ml), info
+
+
+def refusal_score(probabilities: Any, classes: Sequence[str]) -> Any:
+    """P(harmful) against the answers a refusal would take away: law and help. Off-topic weight
+    is left out, since refusing an off-topic question costs no one an answer; a request in
+    words the examples lack ("脫衫") spreads its weight over harmful and off topic."""
+    columns = np.asarray(probabilities).reshape(-1, len(classes))
+    harmful = columns[:, list(classes).index("harmful")]
+    answered = sum(columns[:, list(classes).index(label)] for label in ("law", "help"))
+    return harmful / np.clip(harmful + answered, 1e-9, None)
 
 
 def _identity(path: Path, raw: bytes) -> dict[str, str]:
@@ -213,3 +226,7 @@ class Classifier:
         features = _features(self.model, [text], [english], [multilingual])
         row = self.model["model"].predict_proba(features)[0]
         return {label: round(float(p), 4) for label, p in zip(self.classes, row, strict=True)}
+
+    def refuses(self, probabilities: dict[str, float]) -> bool:
+        row = [probabilities[label] for label in self.classes]
+        return bool(refusal_score(row, self.classes)[0] >= self.refuse_at)

@@ -16,6 +16,7 @@ from assistant.answer.messages import (
     NOT_IN_FORCE,
     ORDINANCE_ZH,
     Language,
+    shown_date,
 )
 from assistant.answer.schema import Citation
 from assistant.citations import find_cites, is_statute_cite, section_of
@@ -79,7 +80,7 @@ def provision(
     meta = found.metadata[chunk_id]
     cite = cite or str(meta["cite"])
     n = book.cite(chunk_id, found.texts[chunk_id], meta, cite)
-    date = str(meta.get("version_date", ""))
+    date = shown_date(str(meta.get("version_date", "")), language)
     if meta.get("status") == "operational":
         when = LAW_AS_AT[language].format(date=date)
     else:

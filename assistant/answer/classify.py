@@ -3,9 +3,10 @@ that happened, a harmful request, or something outside the corpus.
 
 Refusal protects the people in the images; refusing a student or a caller who asks about the
 law is the worst outcome this project can produce. So the trained classifier (assistant/
-classifier.py) refuses only when P(harmful) clears a threshold calibrated to refuse no law or
-help example of its training set, and the structural rules of guard.py add only explicit orders
-to write a threat. A question is off topic, and left unanswered, on the same terms.
+classifier.py) refuses only when P(harmful), weighed against P(law) and P(help), clears a bar
+calibrated to refuse at most 1 % of the law and help examples of its training set (out of
+fold); the structural rules of guard.py add only explicit orders to write a threat. A question
+is off topic, and left unanswered, on the same terms.
 """
 
 from functools import lru_cache
@@ -46,7 +47,7 @@ def classify(question: str) -> Intent:
     return Intent(
         label="harmful" if ordered else best,  # type: ignore[arg-type]
         probabilities=probabilities,
-        refuse=ordered or probabilities.get("harmful", 0.0) >= model.refuse_at,
+        refuse=ordered or model.refuses(probabilities),
         injection=injection,
         off_topic=probabilities.get("off_topic", 0.0) >= model.off_topic_at,
     )

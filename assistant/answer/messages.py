@@ -74,6 +74,15 @@ ORDINANCE_ZH = {
     "Personal Data (Privacy) Ordinance": "《個人資料(私隱)條例》",
     "Prevention of Child Pornography Ordinance": "《防止兒童色情物品條例》",
 }
+def shown_date(date: str, language: Language) -> str:
+    """An ISO date as a reader of the language writes it: 2024-03-23 or 2024年3月23日."""
+    parts = date.split("-")
+    if language != "zh" or len(parts) != 3 or not all(part.isdigit() for part in parts):
+        return date
+    year, month, day = (int(part) for part in parts)
+    return f"{year}年{month}月{day}日"
+
+
 LAW_AS_AT: dict[Language, str] = {"en": "law as at {date}", "zh": "法律版本日期 {date}"}
 NOT_IN_FORCE: dict[Language, str] = {
     "en": "**not in operation** ({status}): this provision is not law in force; text as at {date}",

@@ -6,6 +6,7 @@ from assistant.answer.messages import (
     NOT_IN_OPERATION,
     ORDINANCE_ZH,
     Language,
+    shown_date,
 )
 from assistant.answer.schema import Citation
 
@@ -30,7 +31,8 @@ def source_lines(citations: list[Citation], language: Language) -> list[str]:
         if first.kind == "statute" and first.status != "operational":
             parts.append(NOT_IN_OPERATION[language].format(status=first.status))
         elif first.kind == "statute" and first.version_date:
-            parts.append(LAW_AS_AT[language].format(date=first.version_date))
+            date = shown_date(first.version_date, language)
+            parts.append(LAW_AS_AT[language].format(date=date))
         if first.url:
             parts.append(first.url)
         lines.append("- " + " — ".join(part for part in parts if part))
