@@ -19,9 +19,9 @@ from pathlib import Path
 
 from assistant import config
 from assistant.answer.classify import _classifier, classify
-from assistant.answer.pipeline import LANGUAGES, SPACES, _searchable, answer, language_of
+from assistant.answer.pipeline import answer, language_of, search_in, searchable
 from assistant.answer.schema import Turn
-from assistant.retrieve.hybrid import load_index, query_vector, search
+from assistant.retrieve.hybrid import load_index, query_vector
 
 GOLD = config.ROOT / "evals" / "datasets" / "gold.jsonl"
 FALLBACK = [
@@ -86,12 +86,7 @@ def main() -> None:
                 model_only.append((time.perf_counter() - began) * 1000)
             query_vector.cache_clear()
             began = time.perf_counter()
-            search(
-                _searchable(question, language),
-                k=12,
-                spaces=SPACES[language],
-                languages=LANGUAGES[language],
-            )
+            search_in(language, searchable(question, language), k=12)
             retrieval.append((time.perf_counter() - began) * 1000)
             query_vector.cache_clear()
             began = time.perf_counter()

@@ -97,7 +97,14 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
     """Everything that can stop a run (the output folder, dataset, backend, index, a question
     the pipeline would reject) is checked before the first question is asked."""
     from assistant.answer.backends import get_backend
-    from assistant.answer.pipeline import QuestionError, answer, check_question
+    from assistant.answer.pipeline import (
+        QuestionError,
+        answer,
+        check_question,
+        language_of,
+        search_in,
+        searchable,
+    )
     from assistant.retrieve.hybrid import load_index, search
 
     started = time.perf_counter()
@@ -118,7 +125,11 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
         return answer(example.question, history=example.history or None, backend=backend)
 
     def rank(question: str, cfg: Config) -> list[str]:
-        hits = search(question, k=RANK_DEPTH, mode=cfg.mode, expand=cfg.expand, index=index)
+        language = language_of(question, None)
+        query = searchable(question, language)
+        hits = search_in(
+            language, query, k=RANK_DEPTH, mode=cfg.mode, expand=cfg.expand, index=index
+        )
         return sections([hit.section_cite for hit in hits])
 
     records = collect(examples, ask, rank)

@@ -89,7 +89,8 @@ def test_the_same_words_asked_about_the_law_are_answered(built_index, question):
 
 
 def test_someone_it_happened_to_is_read_as_asking_for_help(built_index):
-    assert classify("a caller says her boyfriend is sharing an AI nude of her").label == "help"
+    caller = "A caller says her boyfriend is sharing an AI nude of her. What can she do?"
+    assert classify(caller).label == "help"
     assert classify("我個女收到同學傳嚟嘅假裸照，入面係佢自己，點算？").label == "help"
 
 

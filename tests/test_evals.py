@@ -839,8 +839,9 @@ def test_gold_set_passes_its_ci_gate(
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert set(report.CONTRACT_KEYS) <= set(data["metrics"])
     assert set(report.METRIC_KEYS) <= set(data["metrics"])
-    assert set(data["by_language"]) == {"en", "zh"}
-    assert len(data["items"]) == data["metrics"]["n"] == len(dataset.read_text().splitlines())
+    rows = [json.loads(line) for line in dataset.read_text(encoding="utf-8").splitlines()]
+    assert set(data["by_language"]) == {row["lang"] for row in rows}
+    assert len(data["items"]) == data["metrics"]["n"] == len(rows)
     assert data["retrieval_default"] == "hybrid_expand"
     assert "## Retrieval configurations" in (out / "report.md").read_text(encoding="utf-8")
     assert all((out / chart).read_bytes().startswith(b"\x89PNG") for chart in report.CHARTS)

@@ -86,12 +86,12 @@ def answer(
     intent = classify(text)
     asked = without_injection(text)
     resolved = followups.resolve(asked, history)
-    follow_up = _searchable(asked, language) if resolved != asked else ""
-    query = _searchable(resolved, language)
+    follow_up = searchable(asked, language) if resolved != asked else ""
+    query = searchable(resolved, language)
     earlier = [turn.content for turn in history or [] if turn.role == "user"]
     victim = _helps(intent) or any(_helps(classify(said)) for said in earlier)
     if intent.refuse:
-        outcome = _refuse(_searchable(asked, language), language, index)
+        outcome = _refuse(searchable(asked, language), language, index)
     else:
         topic = classify(resolved) if follow_up else intent
         outcome = _compose(query, follow_up, language, victim, topic, index, composer)
@@ -161,9 +161,7 @@ def _compose(
     """Retrieve, then abstain or let the backend compose. A follow-up is searched joined to the
     question it follows (query); its own words (follow_up) tell the backend what is asked about
     that topic."""
-    hits = search(
-        query, k=RETRIEVE_K, index=index, spaces=SPACES[language], languages=LANGUAGES[language]
-    )
+    hits = search_in(language, query, k=RETRIEVE_K, index=index)
     if not can_answer(query, hits, intent, index):
         return _Outcome("abstained", ABSTAIN[language], Draft(), time.perf_counter(), hits)
     help_hits = (
@@ -175,7 +173,13 @@ def _compose(
     return _Outcome("answered", "", draft, retrieved, hits)
 
 
-def _searchable(text: str, language: Language) -> str:
+def search_in(language: Language, query: str, **options: Any) -> list[Hit]:
+    """Search as the pipeline does for a question in this language (the harness and the
+    benchmarks call it too, so they measure what people get)."""
+    return search(query, spaces=SPACES[language], languages=LANGUAGES[language], **options)
+
+
+def searchable(text: str, language: Language) -> str:
     """A Chinese question read as Traditional written Chinese, with the written forms of its
     Cantonese words and the English of its subject words added, since the statutes other than
     Cap. 486 are in English only."""

@@ -82,7 +82,7 @@ def search(
     expand: bool = True,
     index: Index | None = None,
     kinds: tuple[str, ...] | None = None,
-    spaces: tuple[str, ...] = ("english", "multilingual"),
+    spaces: tuple[str, ...] = ("english",),
     languages: tuple[str, ...] | None = None,
 ) -> list[Hit]:
     """The k best sections for query, best first; with expand, legal expansion adds the
