@@ -127,13 +127,15 @@ def train(
 
 
 def refusal_score(probabilities: Any, classes: Sequence[str]) -> Any:
-    """P(harmful) against the answers a refusal would take away: law and help. Off-topic weight
-    is left out, since refusing an off-topic question costs no one an answer; a request in
-    words the examples lack ("脫衫") spreads its weight over harmful and off topic."""
+    """P(harmful) against the answers a refusal would take away, law and help, for questions
+    read as harmful above all (0 for the rest). Off-topic weight is left out of the comparison:
+    a request in words the examples lack ("脫衫") spreads its weight over harmful and off topic,
+    and refusing it costs no one an answer."""
     columns = np.asarray(probabilities).reshape(-1, len(classes))
     harmful = columns[:, list(classes).index("harmful")]
     answered = sum(columns[:, list(classes).index(label)] for label in ("law", "help"))
-    return harmful / np.clip(harmful + answered, 1e-9, None)
+    score = harmful / np.clip(harmful + answered, 1e-9, None)
+    return np.where(columns.argmax(axis=1) == list(classes).index("harmful"), score, 0.0)
 
 
 def _identity(path: Path, raw: bytes) -> dict[str, str]:
