@@ -139,9 +139,9 @@ def refusal_score(probabilities: Any, classes: Sequence[str]) -> Any:
 
 
 def _identity(path: Path, raw: bytes) -> dict[str, str]:
-    import joblib
-    import scipy
-    import sklearn
+    """What the classifier was trained from; library versions read from package metadata, so an
+    up-to-date check imports none of them."""
+    from importlib.metadata import version
 
     shown = path.relative_to(config.ROOT) if path.is_relative_to(config.ROOT) else path
     return {
@@ -150,10 +150,10 @@ def _identity(path: Path, raw: bytes) -> dict[str, str]:
         "code_sha256": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
         "model": model_identity(),
         "multilingual": multilingual_identity(),
-        "sklearn": sklearn.__version__,
-        "joblib": joblib.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
+        "sklearn": version("scikit-learn"),
+        "joblib": version("joblib"),
+        "numpy": version("numpy"),
+        "scipy": version("scipy"),
     }
 
 
