@@ -1,7 +1,7 @@
 """Does each cited sentence say what its quotes say? A lexical proxy for an entailment check.
 
 No NLI model ships offline, so a sentence counts as supported when enough of its content words
-(English: stop words dropped and Snowball-stemmed; Chinese: overlapping character pairs, the
+(English: stop words dropped and Snowball-stemmed; Chinese: words cut by jieba, the
 tokens the BM25 index uses) occur in the quotes its markers point to. Citation ids written in
 the sentence are not content. The measure punishes paraphrase and cannot see a negation, so it
 is a floor for extractive answers and a screen, not a verdict, for generated ones; the README
