@@ -9,6 +9,7 @@ page is unreadable while every text assertion still passes. Screenshots go to te
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import app_server
 import pytest
@@ -65,7 +66,9 @@ def server(built_index: Path, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_seed_question_in_a_real_browser(server: str) -> None:
+@pytest.fixture
+def page(server: str) -> Iterator[Any]:
+    """A Chromium page open on the app, closed after the test."""
     sync_api = pytest.importorskip("playwright.sync_api")
     OUTPUT.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
@@ -73,87 +76,81 @@ def test_seed_question_in_a_real_browser(server: str) -> None:
             executable_path=str(app_server.CHROMIUM), args=app_server.CHROMIUM_ARGS
         )
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(server)
-            question_box = page.get_by_placeholder(app_server.PLACEHOLDER)
-            question_box.wait_for(timeout=60_000)
-
-            disclaimer = page.get_by_text("This is legal information, not legal advice").first
-            box = disclaimer.bounding_box()
-            assert box is not None and box["y"] + box["height"] <= 800, "disclaimer above the fold"
-            help_button = page.get_by_role("button", name="Get help now")
-            assert help_button.is_visible()
-            page.screenshot(path=OUTPUT / "browser-first-screen.png")
-
-            question_box.fill(SEED)
-            question_box.press("Enter")
-            reply = page.get_by_test_id("stChatMessage").nth(1)
-            reply.get_by_text("legal information, not legal advice").wait_for(timeout=120_000)
-            assert "s.159AAE" in reply.inner_text()
-            reply.get_by_role("heading", name="Cap. 200 s.159AAE").first.wait_for()
-            reply.get_by_role("button", name="Was this helpful?").wait_for()
-            assert "law as at 23 March 2024" in reply.inner_text()
-            reply.scroll_into_view_if_needed()
-            reply.evaluate("element => element.scrollIntoView()")
-            page.screenshot(path=OUTPUT / "browser-answer.png")
-
-            reply.get_by_role("link", name="[2]").first.click()
-            target = reply.get_by_role("heading", name="[2]").first
-            page.wait_for_function(
-                "element => { const box = element.getBoundingClientRect();"
-                " return box.top >= 0 && box.bottom <= window.innerHeight; }",
-                arg=target.element_handle(),
-                timeout=10_000,
-            )
-            page.screenshot(path=OUTPUT / "browser-sources.png")
-
-            help_button.click()
-            page.get_by_text("RainLily sexual violence helpline").last.wait_for(timeout=10_000)
-            page.screenshot(path=OUTPUT / "browser-help.png")
+            opened = browser.new_page(viewport={"width": 1280, "height": 800})
+            opened.goto(server)
+            yield opened
         finally:
             browser.close()
 
 
-def test_chinese_interface_draws_chinese_characters(server: str) -> None:
+def test_seed_question_in_a_real_browser(page: Any) -> None:
+    question_box = page.get_by_placeholder(app_server.PLACEHOLDER)
+    question_box.wait_for(timeout=60_000)
+
+    disclaimer = page.get_by_text("This is legal information, not legal advice").first
+    box = disclaimer.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800, "disclaimer above the fold"
+    help_button = page.get_by_role("button", name="Get help now")
+    assert help_button.is_visible()
+    page.screenshot(path=OUTPUT / "browser-first-screen.png")
+
+    question_box.fill(SEED)
+    question_box.press("Enter")
+    reply = page.get_by_test_id("stChatMessage").nth(1)
+    reply.get_by_text("legal information, not legal advice").wait_for(timeout=120_000)
+    assert "s.159AAE" in reply.inner_text()
+    reply.get_by_role("heading", name="Cap. 200 s.159AAE").first.wait_for()
+    reply.get_by_role("button", name="Was this helpful?").wait_for()
+    assert "law as at 23 March 2024" in reply.inner_text()
+    reply.scroll_into_view_if_needed()
+    reply.evaluate("element => element.scrollIntoView()")
+    page.screenshot(path=OUTPUT / "browser-answer.png")
+
+    reply.get_by_role("link", name="[2]").first.click()
+    target = reply.get_by_role("heading", name="[2]").first
+    page.wait_for_function(
+        "element => { const box = element.getBoundingClientRect();"
+        " return box.top >= 0 && box.bottom <= window.innerHeight; }",
+        arg=target.element_handle(),
+        timeout=10_000,
+    )
+    page.screenshot(path=OUTPUT / "browser-sources.png")
+
+    help_button.click()
+    page.get_by_text("RainLily sexual violence helpline").last.wait_for(timeout=10_000)
+    page.screenshot(path=OUTPUT / "browser-help.png")
+
+
+def test_chinese_interface_draws_chinese_characters(page: Any) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(app_server.CHROMIUM), args=app_server.CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(server)
-            page.get_by_placeholder(app_server.PLACEHOLDER).wait_for(timeout=60_000)
-            page.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
-            question_box = page.get_by_placeholder(ZH["placeholder"])
-            question_box.wait_for(timeout=30_000)
-            answer_language = page.get_by_test_id("stSelectbox").locator("input")
-            sync_api.expect(answer_language).to_have_value(ZH["answer-same"])
-            assert page.get_by_role("link", name=ZH["nav-coverage"]).is_visible()
-            assert page.get_by_role("button", name=ZH["get-help"]).is_visible()
-            disclaimer = page.get_by_text(DISCLAIMER["zh"]).first
-            box = disclaimer.bounding_box()
-            assert box is not None and box["y"] + box["height"] <= 800, "disclaimer above the fold"
-            page.screenshot(path=OUTPUT / "browser-zh-first-screen.png")
+    page.get_by_placeholder(app_server.PLACEHOLDER).wait_for(timeout=60_000)
+    page.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
+    question_box = page.get_by_placeholder(ZH["placeholder"])
+    question_box.wait_for(timeout=30_000)
+    answer_language = page.get_by_test_id("stSelectbox").locator("input")
+    sync_api.expect(answer_language).to_have_value(ZH["answer-same"])
+    assert page.get_by_role("link", name=ZH["nav-coverage"]).is_visible()
+    assert page.get_by_role("button", name=ZH["get-help"]).is_visible()
+    disclaimer = page.get_by_text(DISCLAIMER["zh"]).first
+    box = disclaimer.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800, "disclaimer above the fold"
+    page.screenshot(path=OUTPUT / "browser-zh-first-screen.png")
 
-            question_box.fill(CANTONESE)
-            question_box.press("Enter")
-            reply = page.get_by_test_id("stChatMessage").nth(1)
-            reply.get_by_text("並非法律意見").wait_for(timeout=120_000)
-            reply.get_by_role("button", name=ZH["feedback-open"]).wait_for()
-            reply.scroll_into_view_if_needed()
-            reply.evaluate("element => element.scrollIntoView()")
-            page.screenshot(path=OUTPUT / "browser-zh-answer.png")
+    question_box.fill(CANTONESE)
+    question_box.press("Enter")
+    reply = page.get_by_test_id("stChatMessage").nth(1)
+    reply.get_by_text("並非法律意見").wait_for(timeout=120_000)
+    reply.get_by_role("button", name=ZH["feedback-open"]).wait_for()
+    reply.scroll_into_view_if_needed()
+    reply.evaluate("element => element.scrollIntoView()")
+    page.screenshot(path=OUTPUT / "browser-zh-answer.png")
 
-            boxed = reply.locator("p").first.evaluate(BOXED, "風雨蘭" + CANTONESE)
-            assert boxed == [], f"drawn as empty boxes, no CJK font (fonts-noto-cjk): {boxed}"
-            unassigned = "\U0010fffc"
-            assert reply.evaluate(BOXED, unassigned) == [unassigned], "the check can see a box"
+    boxed = reply.locator("p").first.evaluate(BOXED, "風雨蘭" + CANTONESE)
+    assert boxed == [], f"drawn as empty boxes, no CJK font (fonts-noto-cjk): {boxed}"
+    unassigned = "\U0010fffc"
+    assert reply.evaluate(BOXED, unassigned) == [unassigned], "the check can see a box"
 
-            page.get_by_role("button", name=ZH["get-help"]).click()
-            popover = page.get_by_test_id("stPopoverBody")
-            popover.get_by_text("風雨蘭（RainLily）形容自己").wait_for(timeout=10_000)
-            page.screenshot(path=OUTPUT / "browser-zh-help.png")
-        finally:
-            browser.close()
+    page.get_by_role("button", name=ZH["get-help"]).click()
+    popover = page.get_by_test_id("stPopoverBody")
+    popover.get_by_text("風雨蘭（RainLily）形容自己").wait_for(timeout=10_000)
+    page.screenshot(path=OUTPUT / "browser-zh-help.png")
