@@ -141,9 +141,12 @@ class _Outcome:
 def _refuse(asked: str, language: Language, index: Index) -> _Outcome:
     """The law on the act asked about (the statute provisions closest to the request) and where
     to get help, in place of what was asked for."""
-    law_hits = search(asked, k=REFUSAL_LAW_K, expand=False, index=index, kinds=("statute",))
-    help_query = HELP_QUERY[language]
-    help_hits = search(help_query, k=HELP_K, expand=False, index=index, kinds=("help",))
+    law_hits = search_in(
+        language, asked, k=REFUSAL_LAW_K, expand=False, index=index, kinds=("statute",)
+    )
+    help_hits = search_in(
+        language, HELP_QUERY[language], k=HELP_K, expand=False, index=index, kinds=("help",)
+    )
     retrieved = time.perf_counter()
     draft = refusal(asked, language, law_hits, help_hits, index)
     return _Outcome("refused", REFUSE[language], draft, retrieved)
@@ -165,7 +168,9 @@ def _compose(
     if not can_answer(query, hits, intent, index):
         return _Outcome("abstained", ABSTAIN[language], Draft(), time.perf_counter(), hits)
     help_hits = (
-        search(query, k=HELP_K, expand=False, index=index, kinds=("help",)) if victim else []
+        search_in(language, query, k=HELP_K, expand=False, index=index, kinds=("help",))
+        if victim
+        else []
     )
     retrieved = time.perf_counter()
     request = ComposeRequest(query, language, victim, hits, help_hits, index, follow_up)
