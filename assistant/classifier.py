@@ -13,6 +13,7 @@ that sentence vectors blur.
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,7 +91,8 @@ def train(
 
     texts, labels = read_examples(raw)
     english = english or load_embedder().embed_documents
-    multilingual = multilingual or load_multilingual().embed_documents
+    # The same instance the build embeds the corpus with: a second copy would load it again.
+    multilingual = multilingual or load_multilingual(os.cpu_count() or 1).embed_documents
     en, ml = np.asarray(english(texts)), np.asarray(multilingual(texts))
     y = np.asarray(labels)
     out_of_fold = np.zeros((len(texts), len(LABELS)))

@@ -56,6 +56,14 @@ def lookup(report: dict[str, Any], key: str) -> Any:
     return node
 
 
+def gate(report: dict[str, Any], args: argparse.Namespace) -> int:
+    """Exit status 1, with one line per missed threshold on stderr, when the run fell short."""
+    missed = shortfalls(report, args.fail_under, args.fail_over)
+    for line in missed:
+        print(line, file=sys.stderr)
+    return 1 if missed else 0
+
+
 def shortfalls(report: dict[str, Any], under: list[Threshold], over: list[Threshold]) -> list[str]:
     """One line per missed threshold; a metric with nothing to measure misses it too."""
     checks = [(key, limit, "under") for key, limit in under]
@@ -106,10 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "warning: the index is older than corpus/: run `python -m assistant index`",
             file=sys.stderr,
         )
-    missed = shortfalls(report, args.fail_under, args.fail_over)
-    for line in missed:
-        print(line, file=sys.stderr)
-    return 1 if missed else 0
+    return gate(report, args)
 
 
 def cmd_intents(args: argparse.Namespace) -> int:
@@ -131,10 +136,7 @@ def cmd_intents(args: argparse.Namespace) -> int:
         print(f"error: the run failed; nothing was written to {args.out}", file=sys.stderr)
         return 2
     print(f"{args.out / 'report.md'}: {intents.summary(report)}")
-    missed = shortfalls(report, args.fail_under, args.fail_over)
-    for line in missed:
-        print(line, file=sys.stderr)
-    return 1 if missed else 0
+    return gate(report, args)
 
 
 def cmd_parallel(args: argparse.Namespace) -> int:
