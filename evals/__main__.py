@@ -5,7 +5,9 @@
 - `python -m evals intents --dataset FILE --out DIR [--fail-under ...] [--fail-over ...]`: the
   question-intent classifier on a labelled JSONL set;
 - `python -m evals parallel --zh RUN_DIR --en RUN_DIR`: two `run` reports compared on the
-  questions asked in both languages.
+  questions asked in both languages;
+- `python -m evals coverage [--out FILE]`: which explainers cite each statute section in scope
+  (evals/coverage.toml); exit 1 when a section that must be explained is not.
 
 Exit status: 0 when the command completed, whatever the figures; 1 when a --fail-under or
 --fail-over threshold is missed (one line per metric on stderr); 2 when the command itself failed
@@ -152,6 +154,22 @@ def cmd_parallel(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from evals import coverage
+
+    rows = coverage.current()
+    text = coverage.markdown(rows)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"written: {args.out}")
+    else:
+        print(text)
+    missing = [row.cite for row in rows if row.uncovered]
+    for cite in missing:
+        print(f"{cite} is explained by no explainer", file=sys.stderr)
+    return 1 if missing else 0
+
+
 def _gates(command: argparse.ArgumentParser, known: Collection[str], over_help: str) -> None:
     parse = threshold_of(known)
     command.add_argument(
@@ -194,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     para.add_argument("--zh", type=Path, required=True, help="report folder of the zh run")
     para.add_argument("--en", type=Path, required=True, help="report folder of the en run")
     para.set_defaults(run=cmd_parallel)
+
+    cover = commands.add_parser("coverage", help="which explainers cite each section in scope")
+    cover.add_argument("--out", type=Path, help="write the Markdown table here")
+    cover.set_defaults(run=cmd_coverage)
     args = parser.parse_args(argv)
     _check_directions(parser, args)
     try:

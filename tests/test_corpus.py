@@ -80,3 +80,12 @@ def test_explainer_leads_answer_with_citations(path: Path, documents: dict[str, 
     assert not lead.lstrip().startswith("#"), f"{path.name}: no lead paragraph under the title"
     assert find_cites(lead), f"{path.name}: the lead paragraph cites nothing"
     assert doc.meta.questions, f"{path.name}: no plain questions in the front matter"
+
+
+def test_every_provision_in_scope_is_explained() -> None:
+    """Issue #11: a provision no explainer cites can only be answered by quoting the law bare."""
+    from evals.coverage import current
+
+    rows = current()
+    assert len([row for row in rows if row.required]) >= 60
+    assert [row.cite for row in rows if row.uncovered] == []
