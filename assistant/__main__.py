@@ -119,7 +119,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         print(result.answer)
         history += [
             Turn(role="user", content=question),
-            Turn(role="assistant", content=result.short_answer or result.answer),
+            Turn(role="assistant", content=result.answer),
         ]
 
 

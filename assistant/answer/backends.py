@@ -23,7 +23,8 @@ from assistant.store import Index
 class ComposeRequest:
     """`question` is what was searched: a follow-up joined to the question it follows. `asked`
     is the follow-up's own words, which say what is asked about that topic; empty when the
-    question stands on its own."""
+    question stands on its own. `discussed` holds, for a follow-up, the sections the previous
+    answer was about, which "that" and "it" refer to."""
 
     question: str
     language: Language
@@ -32,6 +33,7 @@ class ComposeRequest:
     help: list[Hit]
     index: Index
     asked: str = ""
+    discussed: tuple[str, ...] = ()
 
 
 class Draft(BaseModel):

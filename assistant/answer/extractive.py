@@ -21,7 +21,7 @@ from assistant.answer import blocks
 from assistant.answer.abstain import related
 from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
-from assistant.citations import find_cites
+from assistant.citations import find_cites, section_of
 from assistant.retrieve import expand
 from assistant.retrieve.catalog import Catalog, catalog
 from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
@@ -43,6 +43,11 @@ HELP_DOCUMENTS = 3
 HELP_AT_LEAST = 2
 LEAD_WORDS_WEIGHT = 0.3
 DOCUMENT_KINDS = ("explainer", "guideline", "help", "news", "user")
+# Another explainer's offence joins the short answer when its lead is within this much of the
+# chosen lead's closeness in meaning to the question, by the model that reads the question
+# (the multilingual model's similarities are closer together).
+ALSO_MARGIN = {"english": 0.06, "multilingual": 0.03}
+ALSO_MAX = 2
 
 _SENTENCE_VECTORS: dict[str, dict[str, np.ndarray]] = {}
 
@@ -56,13 +61,13 @@ class ExtractiveBackend:
         space = "multilingual" if request.language == "zh" else "english"
         meaning = _Meaning(request.question, request.index, space)
         asked = _Meaning(request.asked, request.index, space) if request.asked else meaning
-        source = _source(request.hits, found, meaning, request.language)
-        focus = (
-            _focus(request.hits, source, found, asked, meaning, request.language)
-            if source
-            else None
-        )
-        lead = _split_lead(book, source, focus, found, request.victim) if source else _Lead()
+        ranked = _ranked_leads(request.hits, found, meaning, request.language)
+        if request.discussed:
+            ranked.sort(key=lambda pair: not _lead_names(pair[0], request.discussed, found))
+        source = ranked[0][0] if ranked else None
+        focus = _focus(request, source, found, asked, meaning) if source else None
+        also = [] if request.discussed else _also(ranked, found, meaning)
+        lead = _split_lead(book, source, focus, also, found, request.victim) if source else _Lead()
         law = lead.law
         key = _key_provision(request, lead.named or lead.named_later, found, asked)
         if key is not None:
@@ -85,6 +90,16 @@ class _Focus:
     sentence: str
 
 
+@dataclass(frozen=True)
+class _Also:
+    """The opening sentence of another explainer that names another offence the facts fit,
+    with the longest prison term among the offences it names."""
+
+    hit: Hit
+    sentence: str
+    penalty: float
+
+
 @dataclass
 class _Lead:
     """The source's lead sentences with their markers, sorted into the answer's sections, and
@@ -98,12 +113,20 @@ class _Lead:
 
 
 def _split_lead(
-    book: blocks.CitationBook, source: Hit, focus: _Focus | None, found: Catalog, victim: bool
+    book: blocks.CitationBook,
+    source: Hit,
+    focus: _Focus | None,
+    also: list[_Also],
+    found: Catalog,
+    victim: bool,
 ) -> _Lead:
     """The short answer is the first sentences that can be read aloud in 20 seconds, three at
-    most (the first always): the passage sentence that answers the question, if any, then the
-    lead's. The lead's others go under what the law says, or, for a person something happened
-    to, under what you can do when they name no provision."""
+    most (the first always): the passage sentence that answers the question, if any; then the
+    lead's opening sentence, with any other offence the facts fit placed before it when that
+    offence is more serious and after it when not, most serious first (these are always in it);
+    then the lead's other sentences while they fit. What does not fit goes under what the law
+    says, or, for a person something happened to, under what you can do when it names no
+    provision."""
     lead = _Lead()
     seconds = 0.0
     if focus is not None:
@@ -111,11 +134,20 @@ def _split_lead(
         line, lead.named = blocks.cited_sentence(book, focus.chunk_id, focus.sentence, meta, found)
         lead.short.append(line)
         seconds = reading_seconds(focus.sentence)
-    for sentence in sentences(source.text)[:LEAD_SENTENCES]:
+    opening, *rest = sentences(source.text)[:LEAD_SENTENCES]
+    own = _penalty(opening, found)
+    ordered = sorted(also, key=lambda item: item.penalty, reverse=True)
+    queue = [(item.hit, item.sentence, True) for item in ordered if item.penalty > own]
+    queue.append((source, opening, True))
+    queue += [(item.hit, item.sentence, True) for item in ordered if item.penalty <= own]
+    queue += [(source, sentence, False) for sentence in rest]
+    for hit, sentence, needed in queue:
+        if focus is not None and sentence == focus.sentence:
+            continue
         seconds += reading_seconds(sentence)
-        line, named = blocks.cited_sentence(book, source.chunk_id, sentence, source.metadata, found)
+        line, named = blocks.cited_sentence(book, hit.chunk_id, sentence, hit.metadata, found)
         fits = seconds <= SHORT_ANSWER_SECONDS and len(lead.short) < SHORT_ANSWER_SENTENCES
-        if not lead.short or (len(lead.law) + len(lead.advice) == 0 and fits):
+        if needed or (len(lead.law) + len(lead.advice) == 0 and fits):
             lead.short.append(line)
             lead.named += named
         else:
@@ -148,15 +180,15 @@ class _Meaning:
         return max(chunk_ids, key=lambda cid: scores.get(cid, -1.0))
 
 
-def _source(
+def _ranked_leads(
     hits: list[Hit], found: Catalog, meaning: "_Meaning", language: Language
-) -> Hit | None:
-    """The passage to take the short answer from: of the best related documents, the lead that
-    matches the question best, by closeness in meaning (a lead is embedded with its title and
-    the questions it answers) plus its BM25 score relative to the best lead's, weighted 0.3.
-    On the English gold questions this picked a right document for 80 of 83, meaning alone 75.
-    An uploaded document has no lead, so its best passage stands in. A document is read in the
-    question's language: its twin's lead stands for it."""
+) -> list[tuple[Hit, float]]:
+    """The leads of the best related documents, best first, each with how well it fits the
+    question: closeness in meaning (a lead is embedded with its title and the questions it
+    answers) plus its BM25 score relative to the best lead's, weighted 0.3. On the English gold
+    questions the best picked a right document for 80 of 83, meaning alone 75. An uploaded
+    document has no lead, so its best passage stands in. A document is read in the question's
+    language: its twin's lead stands for it."""
     documents = [
         hit for hit in hits if hit.via == "search" and hit.kind in DOCUMENT_KINDS and related(hit)
     ][:TOP_DOCUMENTS]
@@ -166,35 +198,85 @@ def _source(
         lead = found.lead(doc_id) if hit.kind != "user" else None
         leads.setdefault(lead or hit.chunk_id, hit)
     if not leads:
-        return None
+        return []
     closeness = meaning.similarity([cid for cid in leads if cid in found.texts])
     closeness |= {cid: hit.dense or 0.0 for cid, hit in leads.items() if cid not in found.texts}
     words = bm25_scores(meaning.question, list(leads), meaning.index)
     most = max(words.values(), default=0.0) or 1.0
+    fits = {
+        cid: closeness.get(cid, -1.0) + LEAD_WORDS_WEIGHT * words.get(cid, 0.0) / most
+        for cid in leads
+    }
+    ranked = []
+    for cid in sorted(leads, key=fits.__getitem__, reverse=True):
+        hit = leads[cid]
+        if cid in found.texts:
+            hit = Hit(
+                chunk_id=cid,
+                text=found.texts[cid],
+                metadata=found.metadata[cid],
+                score=hit.score,
+                rank=hit.rank,
+                dense=closeness.get(cid),
+            )
+        ranked.append((hit, fits[cid]))
+    return ranked
 
-    def fit(cid: str) -> float:
-        return closeness.get(cid, -1.0) + LEAD_WORDS_WEIGHT * words.get(cid, 0.0) / most
 
-    best = max(leads, key=fit)
-    if best not in found.texts:
-        return leads[best]
-    return Hit(
-        chunk_id=best,
-        text=found.texts[best],
-        metadata=found.metadata[best],
-        score=leads[best].score,
-        rank=leads[best].rank,
-        dense=closeness.get(best),
+def _also(ranked: list[tuple[Hit, float]], found: Catalog, meaning: "_Meaning") -> list[_Also]:
+    """Other offences the facts may fit: the opening sentence of each other explainer whose
+    lead is almost as close in meaning to the question as the chosen one and names only
+    offences (provisions that state a prison term) the short answer does not name yet. Facts
+    often fit several offences (a threat with a demand is both a threat to publish and
+    blackmail), and a short answer that names only the nearest one leaves out the most serious.
+    A sentence that also names an offence already named is a summary of the same law, not
+    another offence; and the sentence itself must be at least as close to the question as the
+    chosen lead's opening, so an explainer merely near in topic does not bring in an offence
+    the facts lack. When the chosen lead opens with no offence (the question is about help, a
+    remedy or a definition), no other offence is added."""
+    if not ranked:
+        return []
+    source = ranked[0][0]
+    best = source.dense or 0.0
+    named = {found.metadata[cid]["section_cite"] for _, cid in _lead_pinpoints(source, found)}
+    openings = [sentences(hit.text)[0] for hit, _ in ranked]
+    if _penalty(openings[0], found) == 0:
+        return []
+    said = _sentence_vectors(openings, meaning.space) @ meaning.vector
+    also = []
+    for (hit, _), opening, says in zip(ranked[1:], openings[1:], said[1:], strict=True):
+        close = (hit.dense or 0.0) >= best - ALSO_MARGIN[meaning.space.name] and says >= said[0]
+        if not close or hit.kind != "explainer" or len(also) == ALSO_MAX:
+            continue
+        sections = {
+            found.metadata[cid]["section_cite"] for _, cid in blocks.pinpoints(opening, found)
+        }
+        offences = {cite for cite in sections if found.penalty_years(cite) > 0}
+        if offences and not offences & named:
+            also.append(_Also(hit, opening, max(map(found.penalty_years, offences))))
+            named |= sections
+    return also
+
+
+def _lead_pinpoints(source: Hit, found: Catalog) -> list[tuple[str, str]]:
+    return [
+        pair for s in sentences(source.text)[:LEAD_SENTENCES] for pair in blocks.pinpoints(s, found)
+    ]
+
+
+def _penalty(sentence: str, found: Catalog) -> float:
+    """The longest prison term among the offences a sentence names."""
+    return max(
+        (
+            found.penalty_years(str(found.metadata[cid]["section_cite"]))
+            for _, cid in blocks.pinpoints(sentence, found)
+        ),
+        default=0.0,
     )
 
 
 def _focus(
-    hits: list[Hit],
-    source: Hit,
-    found: Catalog,
-    asked: "_Meaning",
-    meaning: "_Meaning",
-    language: Language,
+    request: ComposeRequest, source: Hit, found: Catalog, asked: "_Meaning", meaning: "_Meaning"
 ) -> _Focus | None:
     """The sentence of a body passage that answers the question much better than the lead:
     closer to what is asked than every sentence of the lead by PASSAGE_MARGIN (for the model that
@@ -208,11 +290,13 @@ def _focus(
     lead = _sentence_vectors(sentences(source.text)[:LEAD_SENTENCES], asked.space)
     bar = float(np.max(lead @ asked.vector)) + PASSAGE_MARGIN[asked.space.name]
     source_doc = str(source.metadata["doc_id"])
+    if request.discussed:
+        return _on_discussed(request, source_doc, found, asked)
     focus = _best_sentence(_passages([source_doc], found), lead, bar, asked, found)
     if focus is None:
         others = [
-            found.in_language(str(hit.metadata["doc_id"]), language)
-            for hit in hits
+            found.in_language(str(hit.metadata["doc_id"]), request.language)
+            for hit in request.hits
             if hit.via == "search" and hit.kind == "explainer" and related(hit)
         ]
         passages = _passages([doc_id for doc_id in others if doc_id != source_doc], found)
@@ -220,6 +304,42 @@ def _focus(
         passages.sort(key=lambda cid: on_asked.get(cid, -1) + on_topic.get(cid, -1), reverse=True)
         focus = _best_sentence(passages[:PASSAGES_READ], lead, bar, asked, found)
     return focus
+
+
+def _on_discussed(
+    request: ComposeRequest, source_doc: str, found: Catalog, asked: "_Meaning"
+) -> _Focus | None:
+    """A follow-up ("the maximum penalty for that?") asks about the offence the previous
+    answer discussed: its answer is the sentence closest to the follow-up's own words among
+    those naming that offence, in a lead or a passage of the source or another related
+    explainer."""
+    others = [
+        found.in_language(str(hit.metadata["doc_id"]), request.language)
+        for hit in request.hits
+        if hit.via == "search" and hit.kind == "explainer" and related(hit)
+    ]
+    chunks = [
+        cid
+        for doc_id in dict.fromkeys([source_doc, *others])
+        for cid in found.by_doc.get(doc_id, [])
+    ]
+    candidates = [
+        (cid, sentence)
+        for cid in chunks
+        if found.metadata[cid].get("unit") in ("lead", "passage")
+        for sentence in sentences(found.texts[cid])
+        if _names_any(sentence, request.discussed) and not _points_elsewhere(sentence, found)
+    ]
+    if not candidates:
+        return None
+    vectors = _sentence_vectors([sentence for _, sentence in candidates], asked.space)
+    return _Focus(*candidates[int(np.argmax(vectors @ asked.vector))])
+
+
+def _lead_names(source: Hit, sections: tuple[str, ...], found: Catalog) -> bool:
+    return any(
+        found.metadata[cid]["section_cite"] in sections for _, cid in _lead_pinpoints(source, found)
+    )
 
 
 def _best_sentence(
@@ -241,6 +361,10 @@ def _best_sentence(
     closeness = np.where(new, vectors @ asked.vector, -1.0)
     best = int(np.argmax(closeness))
     return _Focus(*candidates[best]) if closeness[best] >= bar else None
+
+
+def _names_any(sentence: str, sections: tuple[str, ...]) -> bool:
+    return not sections or any(section_of(cite) in sections for cite in find_cites(sentence))
 
 
 def _passages(doc_ids: list[str], found: Catalog) -> list[str]:

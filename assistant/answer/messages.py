@@ -74,6 +74,8 @@ ORDINANCE_ZH = {
     "Personal Data (Privacy) Ordinance": "《個人資料(私隱)條例》",
     "Prevention of Child Pornography Ordinance": "《防止兒童色情物品條例》",
 }
+
+
 def shown_date(date: str, language: Language) -> str:
     """An ISO date as a reader of the language writes it: 2024-03-23 or 2024年3月23日."""
     parts = date.split("-")

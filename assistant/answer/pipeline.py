@@ -94,7 +94,8 @@ def answer(
         outcome = _refuse(searchable(asked, language), language, index)
     else:
         topic = classify(resolved) if follow_up else intent
-        outcome = _compose(query, follow_up, language, victim, topic, index, composer)
+        about = followups.discussed(history) if follow_up else ()
+        outcome = _compose(query, follow_up, about, language, victim, topic, index, composer)
     draft = verify(outcome.draft, index)
     status, notice = outcome.status, outcome.notice
     if status == "answered" and not draft.citations:
@@ -155,6 +156,7 @@ def _refuse(asked: str, language: Language, index: Index) -> _Outcome:
 def _compose(
     query: str,
     follow_up: str,
+    discussed: tuple[str, ...],
     language: Language,
     victim: bool,
     intent: Intent,
@@ -163,7 +165,7 @@ def _compose(
 ) -> _Outcome:
     """Retrieve, then abstain or let the backend compose. A follow-up is searched joined to the
     question it follows (query); its own words (follow_up) tell the backend what is asked about
-    that topic."""
+    that topic, and the sections the previous answer discussed what "that" refers to."""
     hits = search_in(language, query, k=RETRIEVE_K, index=index)
     if not can_answer(query, hits, intent, index):
         return _Outcome("abstained", ABSTAIN[language], Draft(), time.perf_counter(), hits)
@@ -173,7 +175,7 @@ def _compose(
         else []
     )
     retrieved = time.perf_counter()
-    request = ComposeRequest(query, language, victim, hits, help_hits, index, follow_up)
+    request = ComposeRequest(query, language, victim, hits, help_hits, index, follow_up, discussed)
     draft = composer.compose(request)
     return _Outcome("answered", "", draft, retrieved, hits)
 

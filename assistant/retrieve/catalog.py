@@ -7,7 +7,7 @@ only, so these tables are built once per opened index.
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +25,7 @@ _LEVELS = {
     "Subdivision": 3, "次分部": 3,
 }  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_PRISON = re.compile(r"imprisonment for (?P<n>\d+)\s*(?P<unit>year|month)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,19 @@ class Catalog:
     by_doc: dict[str, list[str]]
     terms: dict[str, list[Term]]
     twins: dict[str, dict[str, str]]
+    _penalties: dict[str, float] = field(default_factory=dict)
+
+    def penalty_years(self, section_cite: str) -> float:
+        """The longest prison term the section's own text states, in years; 0 when it states
+        none. Read from the official text, so "most serious first" needs no list of offences."""
+        if section_cite not in self._penalties:
+            terms = [
+                int(match["n"]) / (1 if match["unit"].lower() == "year" else 12)
+                for cid in self.by_section.get(section_cite, [])
+                for match in _PRISON.finditer(self.texts[cid])
+            ]
+            self._penalties[section_cite] = max(terms, default=0.0)
+        return self._penalties[section_cite]
 
     def lead(self, doc_id: str) -> str | None:
         """The chunk id of a document's lead paragraph, the answer it gives in brief."""

@@ -161,9 +161,7 @@ Wanted = Callable[[dict[str, Any]], bool]
 def _wanted(kinds: tuple[str, ...] | None, languages: tuple[str, ...] | None) -> Wanted:
     def wanted(metadata: dict[str, Any]) -> bool:
         language = str(metadata.get("language") or "en")[:2]
-        return (not kinds or metadata["kind"] in kinds) and (
-            not languages or language in languages
-        )
+        return (not kinds or metadata["kind"] in kinds) and (not languages or language in languages)
 
     return wanted
 
