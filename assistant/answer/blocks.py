@@ -15,11 +15,14 @@ from assistant.answer.messages import (
     NO_CHINESE_TEXT,
     NOT_IN_FORCE,
     ORDINANCE_ZH,
+    PROVISION_ON_THIS,
+    SCHEDULE_WHERE,
+    SECTION_WHERE,
     Language,
     shown_date,
 )
 from assistant.answer.schema import Citation
-from assistant.citations import find_cites, is_statute_cite, section_of
+from assistant.citations import SECTION_RE, find_cites, is_statute_cite, section_of
 from assistant.retrieve.catalog import Catalog, best_match, language_of
 from assistant.text import has_cjk, normalise, sentences, without_citations
 
@@ -100,6 +103,31 @@ def provision(
         chinese_page = str(meta.get("url", "")).replace("!en/", "!zh-Hant-HK/")
         lines += [">", f"> {NO_CHINESE_TEXT.format(url=chinese_page)} [{n}]"]
     return lines
+
+
+def provision_named(book: CitationBook, chunk_id: str, found: Catalog, language: Language) -> str:
+    """The provision that covers the question, named by its official heading, and its opening
+    sentence quoted: the short answer composed from the law itself."""
+    chunk_id = found.translation(chunk_id, language)
+    meta = found.metadata[chunk_id]
+    title = str(meta.get("title", ""))
+    if language == "zh":
+        title = ORDINANCE_ZH.get(title, f"《{title}》")
+    match = SECTION_RE.fullmatch(str(meta["section_cite"]))
+    if match is None:
+        return ""
+    if match["schedule"]:
+        schedule = match["schedule"].removeprefix("Sch.").strip()
+        where = SCHEDULE_WHERE[language].format(section=match["sch_section"], schedule=schedule)
+    else:
+        where = SECTION_WHERE[language].format(section=match["section"])
+    heading = " ".join(str(meta.get("heading", "")).split())
+    opening = sentences(found.texts[chunk_id])[0]
+    line = PROVISION_ON_THIS[language].format(
+        where=where, title=title, chapter=match["chapter"], heading=heading, text=opening
+    )
+    n = book.cite(chunk_id, found.texts[chunk_id], meta)
+    return f"{line} [{n}]"
 
 
 def pinpoints(sentence: str, found: Catalog) -> list[tuple[str, str]]:

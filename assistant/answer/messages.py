@@ -94,6 +94,15 @@ NOT_IN_OPERATION: dict[Language, str] = {
     "en": "not in operation ({status})",
     "zh": "尚未實施（{status}）",
 }
+PROVISION_ON_THIS: dict[Language, str] = {
+    "en": "{where} of the {title} (Cap. {chapter}), headed “{heading}”, says: “{text}”",
+    "zh": "{title}（第{chapter}章）{where}「{heading}」規定：「{text}」",
+}
+SECTION_WHERE: dict[Language, str] = {"en": "Section {section}", "zh": "第{section}條"}
+SCHEDULE_WHERE: dict[Language, str] = {
+    "en": "Section {section} of Schedule {schedule}",
+    "zh": "附表{schedule}第{section}條",
+}
 DEFINITION: dict[Language, str] = {"en": "definition of “{term}”", "zh": "「{term}」的定義"}
 EMPTY_QUESTION = "the question is empty: ask about Hong Kong law on intimate or deepfake images"
 LONG_QUESTION = "the question is {length:,} characters long; the limit is {limit:,}: shorten it"

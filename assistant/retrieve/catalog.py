@@ -86,6 +86,14 @@ class Catalog:
             self._penalties[section_cite] = max(terms, default=0.0)
         return self._penalties[section_cite]
 
+    def penalty_provisions(self, section_cite: str) -> list[str]:
+        """The chunks of a section that state a prison term, in the order the law prints them."""
+        return [
+            cid
+            for cid in self.by_section.get(section_cite, [])
+            if self.metadata[cid].get("unit") != "definition" and _PRISON.search(self.texts[cid])
+        ]
+
     def lead(self, doc_id: str) -> str | None:
         """The chunk id of a document's lead paragraph, the answer it gives in brief."""
         ids = self.by_doc.get(doc_id, [])
