@@ -38,6 +38,8 @@ class Example(BaseModel):
     must_say: list[Group] = []
     must_not_say: list[Text] = []
     notes: str = ""
+    source: str = ""
+    source_url: str = ""
 
     def citation_ids(self) -> list[str]:
         return [cite for group in self.cite for cite in group] + self.may_cite

@@ -437,3 +437,70 @@ def test_every_line_of_an_answer_carries_a_marker(answers):
         for line in before_sources(result).splitlines():
             if line.strip() and not line.startswith("*") and line.strip() != ">":
                 assert MARKER.search(line), line
+
+
+# --- issue #11: answers beyond the explainers ---
+
+
+def test_a_discussed_offence_is_the_first_provision_the_last_answer_cites() -> None:
+    turns = [
+        Turn(role="user", content=THREAT),
+        Turn(role="assistant", content="It can be blackmail (Cap. 210 s.23(3)); see s.24."),
+    ]
+    assert history.discussed(turns) == ("Cap. 210 s.23",)
+    assert history.discussed([Turn(role="user", content=THREAT)]) == ()
+
+
+def test_penalties_are_read_from_the_statute_text(built_index: Path) -> None:
+    found = catalog(load_index())
+    assert found.penalty_years("Cap. 210 s.23") == 14
+    assert found.penalty_years("Cap. 200 s.159AAE") == 5
+    assert found.penalty_years("Cap. 579 s.3") == 8
+    assert found.penalty_years("Cap. 200 s.24") == 0  # its penalty section is not in the corpus
+
+
+def test_facts_that_fit_two_offences_name_both_most_serious_first(built_index: Path) -> None:
+    result = answer(
+        "My ex says he will upload our sex videos unless I sleep with him again or pay him. "
+        "What crimes is he committing?"
+    )
+    cited = {c.n: section_of(c.cite) for c in result.citations}
+    order = [cited[int(n)] for n in MARKER.findall(result.short_answer)]
+    assert "Cap. 210 s.23" in order and "Cap. 200 s.159AAE" in order
+    assert order.index("Cap. 210 s.23") < order.index("Cap. 200 s.159AAE")
+
+
+def test_a_penalty_follow_up_leads_with_the_penalty_of_the_offence_discussed(
+    built_index: Path,
+) -> None:
+    first = answer("Someone is threatening to post my nudes unless I pay them.")
+    turns = [
+        Turn(role="user", content="Someone is threatening to post my nudes unless I pay them."),
+        Turn(role="assistant", content=first.answer),
+    ]
+    discussed = history.discussed(turns)
+    result = answer("what is the maximum penalty for that?", history=turns)
+    opening = result.short_answer.splitlines()[0]
+    numbers = {int(n) for n in MARKER.findall(opening)}
+    opened = {section_of(c.cite) for c in result.citations if c.n in numbers}
+    assert set(discussed) <= opened
+    assert re.search(r"\d+ years", opening)
+
+
+def test_an_answer_composed_from_the_law_quotes_it_with_its_heading_and_penalty(
+    built_index: Path,
+) -> None:
+    from assistant.answer.backends import ComposeRequest
+    from assistant.answer.extractive import from_law
+
+    index = load_index()
+    found = catalog(index)
+    key = found.chunks_for("Cap. 486 s.64(3A)", "Cap. 486 s.64", "en")[0]
+    request = ComposeRequest("first-tier doxxing", "en", False, [], [], index)
+    draft = verify(from_law(CitationBook(), request, key, found), index)
+    assert "Offences for disclosing personal data without consent" in draft.short_answer
+    assert sentences(found.texts[key])[0] in draft.short_answer
+    cites = [c.cite for c in draft.citations]
+    assert "Cap. 486 s.64(3A)" in cites and "Cap. 486 s.64(3B)" in cites
+    for citation in draft.citations:
+        assert normalise(citation.quote) in normalise(chunk(citation.chunk_id, index)[0])
