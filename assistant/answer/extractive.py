@@ -52,6 +52,7 @@ ALSO_MAX = 2
 # much closer in meaning to the question (on the gold sets only questions in the statute's own
 # terms cleared it, and each got the right section).
 LAW_MARGIN = 0.2
+FOLLOW_UP_MARGIN = 0.05
 
 _SENTENCE_VECTORS: dict[str, dict[str, np.ndarray]] = {}
 
@@ -70,11 +71,15 @@ class ExtractiveBackend:
             ranked.sort(key=lambda pair: not _lead_names(pair[0], request.discussed, found))
         bare = None if request.asked else _law_first(request, ranked, found, meaning)
         if bare is not None:
-            return _from_law(book, request, bare, found)
+            return from_law(book, request, bare, found)
         source = ranked[0][0] if ranked else None
         focus = _focus(request, source, found, asked, meaning) if source else None
         also = [] if request.discussed else _also(ranked, found, meaning)
-        lead = _split_lead(book, source, focus, also, found, request.victim) if source else _Lead()
+        lead = (
+            _split_lead(book, source, focus, also, found, asked, request.victim)
+            if source
+            else _Lead()
+        )
         law = lead.law
         key = _key_provision(request, lead.named or lead.named_later, found, asked)
         if key is not None:
@@ -114,9 +119,7 @@ def _law_first(
     return best if closeness.get(best, -1.0) >= lead + LAW_MARGIN else None
 
 
-def _from_law(
-    book: blocks.CitationBook, request: ComposeRequest, key: str, found: Catalog
-) -> Draft:
+def from_law(book: blocks.CitationBook, request: ComposeRequest, key: str, found: Catalog) -> Draft:
     """An answer composed from the law itself: the provision named by its official heading,
     then quoted whole with the definition of the first term it uses and the subsection that
     sets its penalty."""
@@ -176,11 +179,14 @@ def _split_lead(
     focus: _Focus | None,
     also: list[_Also],
     found: Catalog,
+    asked: "_Meaning",
     victim: bool,
 ) -> _Lead:
     """The short answer is the first sentences that can be read aloud in 20 seconds, three at
     most (the first always): the passage sentence that answers the question, if any; then the
-    lead's opening sentence, with any other offence the facts fit placed before it when that
+    lead's sentence closest to what is asked (each lead sentence is written to stand alone, and
+    "what counts as specified harm" is answered by the one that defines it, not the one that
+    names the offence), with any other offence the facts fit placed before it when that
     offence is more serious and after it when not, most serious first (these are always in it);
     then the lead's other sentences while they fit. What does not fit goes under what the law
     says, or, for a person something happened to, under what you can do when it names no
@@ -192,7 +198,10 @@ def _split_lead(
         line, lead.named = blocks.cited_sentence(book, focus.chunk_id, focus.sentence, meta, found)
         lead.short.append(line)
         seconds = reading_seconds(focus.sentence)
-    opening, *rest = sentences(source.text)[:LEAD_SENTENCES]
+    said = sentences(source.text)[:LEAD_SENTENCES]
+    closest = int(np.argmax(_sentence_vectors(said, asked.space) @ asked.vector))
+    opening = said[closest]
+    rest = [sentence for i, sentence in enumerate(said) if i != closest]
     own = _penalty(opening, found)
     ordered = sorted(also, key=lambda item: item.penalty, reverse=True)
     queue = [(item.hit, item.sentence, True) for item in ordered if item.penalty > own]
@@ -367,10 +376,11 @@ def _focus(
 def _on_discussed(
     request: ComposeRequest, source_doc: str, found: Catalog, asked: "_Meaning"
 ) -> _Focus | None:
-    """A follow-up ("the maximum penalty for that?") asks about the offence the previous
-    answer discussed: its answer is the sentence closest to the follow-up's own words among
-    those naming that offence, in a lead or a passage of the source or another related
-    explainer."""
+    """A follow-up answered by the sentence closest to its own words, in a lead or a passage
+    of the source or another related explainer. "The maximum penalty for that?" asks about the
+    offence the previous answer discussed, so a sentence naming it is preferred unless one
+    about another act is closer by FOLLOW_UP_MARGIN ("and what if someone shares them?" asks
+    about sharing, whatever was discussed)."""
     others = [
         found.in_language(str(hit.metadata["doc_id"]), request.language)
         for hit in request.hits
@@ -386,12 +396,22 @@ def _on_discussed(
         for cid in chunks
         if found.metadata[cid].get("unit") in ("lead", "passage")
         for sentence in sentences(found.texts[cid])
-        if _names_any(sentence, request.discussed) and not _points_elsewhere(sentence, found)
+        if not _points_elsewhere(sentence, found)
     ]
     if not candidates:
         return None
-    vectors = _sentence_vectors([sentence for _, sentence in candidates], asked.space)
-    return _Focus(*candidates[int(np.argmax(vectors @ asked.vector))])
+    closeness = (
+        _sentence_vectors([sentence for _, sentence in candidates], asked.space) @ asked.vector
+    )
+    best = int(np.argmax(closeness))
+    on_topic = [
+        i for i, (_, sentence) in enumerate(candidates) if _names_any(sentence, request.discussed)
+    ]
+    if on_topic:
+        nearest = max(on_topic, key=lambda i: closeness[i])
+        if closeness[nearest] >= closeness[best] - FOLLOW_UP_MARGIN:
+            best = nearest
+    return _Focus(*candidates[best])
 
 
 def _lead_names(source: Hit, sections: tuple[str, ...], found: Catalog) -> bool:

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from assistant import config
 from assistant.retrieve import expand
+from assistant.retrieve.catalog import catalog
 from assistant.retrieve.user_docs import UserDocs, user_docs
 from assistant.store import MANIFEST, Index, bm25_tokenize
 
@@ -250,15 +251,19 @@ def _fuse(rankings: list[tuple[str, Ranking]], chunks: _Chunks) -> list[Hit]:
 
 def _expand(hits: list[Hit], index: Index, k: int) -> list[Hit]:
     """Each hit followed by what legal expansion adds for it; a section comes once, where it
-    first appears."""
+    first appears, and so does a document: its twin in the other language says the same, and
+    the answer is read from the twin in the question's language whichever one was found."""
+    found = catalog(index)
     placed: set[str] = set()
     result: list[Hit] = []
     for hit in hits:
         if len(result) >= k:
             break
-        if hit.section_cite in placed:
+        doc_id = str(hit.metadata.get("doc_id", ""))
+        same = found.twins.get(doc_id, {}).get("en", doc_id) if hit.kind != "statute" else ""
+        if hit.section_cite in placed or same in placed:
             continue
-        placed.add(hit.section_cite)
+        placed.update(cite for cite in (hit.section_cite, same) if cite)
         result.append(hit)
         for cid, via in expand.additions(hit.chunk_id, hit.metadata, index):
             section = str(index.metadata[cid]["section_cite"])
