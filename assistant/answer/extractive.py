@@ -23,7 +23,7 @@ from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
 from assistant.citations import find_cites, section_of
 from assistant.retrieve import expand
-from assistant.retrieve.catalog import Catalog, catalog, cite_key
+from assistant.retrieve.catalog import Catalog, catalog, cite_key, words
 from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
 from assistant.store import Index, Space
 from assistant.text import reading_seconds, sentences
@@ -42,6 +42,7 @@ DEFINITION_SECONDS = 45.0
 HELP_DOCUMENTS = 3
 HELP_AT_LEAST = 2
 LEAD_WORDS_WEIGHT = 0.3
+SENTENCE_WORDS_WEIGHT = 0.2
 DOCUMENT_KINDS = ("explainer", "guideline", "help", "news", "user")
 # Another explainer's offence joins the short answer when its lead is within this much of the
 # chosen lead's closeness in meaning to the question, by the model that reads the question
@@ -199,7 +200,7 @@ def _split_lead(
         lead.short.append(line)
         seconds = reading_seconds(focus.sentence)
     said = sentences(source.text)[:LEAD_SENTENCES]
-    closest = int(np.argmax(_sentence_vectors(said, asked.space) @ asked.vector))
+    closest = int(np.argmax(asked.sentence_fit(said)))
     opening = said[closest]
     rest = [sentence for i, sentence in enumerate(said) if i != closest]
     own = _penalty(opening, found)
@@ -239,6 +240,18 @@ class _Meaning:
         known = [cid for cid in chunk_ids if cid in self.index.rows]
         scores = self.space.vectors[[self.index.rows[cid] for cid in known]] @ self.vector
         return dict(zip(known, scores.tolist(), strict=True))
+
+    def sentence_fit(self, texts: list[str]) -> np.ndarray:
+        """How well each sentence answers the question: closeness in meaning plus, weighted by
+        SENTENCE_WORDS_WEIGHT, the share of the question's words it uses. Meaning alone let a
+        sentence on a neighbouring topic win ("a single incident" is answered by the sentence
+        that says "a single incident", not by one about complaints)."""
+        if not texts:
+            return np.zeros(0)
+        closeness = _sentence_vectors(texts, self.space) @ self.vector
+        asked = words(self.question)
+        shared = [len(asked & words(text)) / max(len(asked), 1) for text in texts]
+        return closeness + SENTENCE_WORDS_WEIGHT * np.asarray(shared)
 
     def closest(self, chunk_ids: list[str]) -> str | None:
         if len(chunk_ids) < 2:
@@ -354,8 +367,9 @@ def _focus(
     a follow-up asks about. Only if none of its sentences will do are the other related
     explainers retrieved read, the few passages of theirs closest to both what is asked and its
     topic."""
-    lead = _sentence_vectors(sentences(source.text)[:LEAD_SENTENCES], asked.space)
-    bar = float(np.max(lead @ asked.vector)) + PASSAGE_MARGIN[asked.space.name]
+    said = sentences(source.text)[:LEAD_SENTENCES]
+    lead = _sentence_vectors(said, asked.space)
+    bar = float(np.max(asked.sentence_fit(said))) + PASSAGE_MARGIN[asked.space.name]
     source_doc = str(source.metadata["doc_id"])
     if request.discussed:
         return _on_discussed(request, source_doc, found, asked)
@@ -400,9 +414,7 @@ def _on_discussed(
     ]
     if not candidates:
         return None
-    closeness = (
-        _sentence_vectors([sentence for _, sentence in candidates], asked.space) @ asked.vector
-    )
+    closeness = asked.sentence_fit([sentence for _, sentence in candidates])
     best = int(np.argmax(closeness))
     on_topic = [
         i for i, (_, sentence) in enumerate(candidates) if _names_any(sentence, request.discussed)
@@ -434,9 +446,10 @@ def _best_sentence(
     ]
     if not candidates:
         return None
-    vectors = _sentence_vectors([sentence for _, sentence in candidates], asked.space)
+    texts = [sentence for _, sentence in candidates]
+    vectors = _sentence_vectors(texts, asked.space)
     new = np.max(vectors @ lead.T, axis=1) < RESTATES
-    closeness = np.where(new, vectors @ asked.vector, -1.0)
+    closeness = np.where(new, asked.sentence_fit(texts), -1.0)
     best = int(np.argmax(closeness))
     return _Focus(*candidates[best]) if closeness[best] >= bar else None
 
