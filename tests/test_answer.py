@@ -490,17 +490,45 @@ def test_a_penalty_follow_up_leads_with_the_penalty_of_the_offence_discussed(
 def test_an_answer_composed_from_the_law_quotes_it_with_its_heading_and_penalty(
     built_index: Path,
 ) -> None:
-    from assistant.answer.backends import ComposeRequest
-    from assistant.answer.extractive import from_law
+    from assistant.answer import from_law
 
     index = load_index()
     found = catalog(index)
     key = found.chunks_for("Cap. 486 s.64(3A)", "Cap. 486 s.64", "en")[0]
-    request = ComposeRequest("first-tier doxxing", "en", False, [], [], index)
-    draft = verify(from_law(CitationBook(), request, key, found), index)
+    book = CitationBook()
+    short, law = from_law.lines(book, key, found, "en")
+    draft = verify(
+        Draft(short_answer="\n".join(short), body="\n".join(short + law), citations=book.citations),
+        index,
+    )
     assert "Offences for disclosing personal data without consent" in draft.short_answer
     assert sentences(found.texts[key])[0] in draft.short_answer
     cites = [c.cite for c in draft.citations]
     assert "Cap. 486 s.64(3A)" in cites and "Cap. 486 s.64(3B)" in cites
     for citation in draft.citations:
         assert normalise(citation.quote) in normalise(chunk(citation.chunk_id, index)[0])
+
+
+@pytest.mark.parametrize(
+    ("question", "cite"),
+    [
+        ("What does section 159AAE(3) of the Crimes Ordinance say?", "Cap. 200 s.159AAE(3)"),
+        ("what is s.64(3A) of the PDPO", "Cap. 486 s.64(3A)"),
+        ("刑事罪行條例第161條講乜？", "Cap. 200 s.161"),
+    ],
+)
+def test_a_question_naming_a_provision_is_answered_from_it(
+    built_index: Path, question: str, cite: str
+) -> None:
+    result = answer(question)
+    opening = result.short_answer.splitlines()[0]
+    numbers = {int(n) for n in MARKER.findall(opening)}
+    assert cite in {c.cite for c in result.citations if c.n in numbers}
+
+
+def test_a_section_number_shared_by_two_ordinances_is_not_guessed(built_index: Path) -> None:
+    from assistant.answer.named import named_provisions
+
+    found = catalog(load_index())
+    assert named_provisions("what does section 23 say", found) == []  # Cap. 210 and Cap. 486
+    assert named_provisions("Is creating AI porn illegal?", found) == []

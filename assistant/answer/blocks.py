@@ -23,9 +23,11 @@ from assistant.answer.messages import (
 )
 from assistant.answer.schema import Citation
 from assistant.citations import SECTION_RE, find_cites, is_statute_cite, section_of
+from assistant.retrieve import expand
 from assistant.retrieve.catalog import Catalog, best_match, language_of
-from assistant.text import has_cjk, normalise, sentences, without_citations
+from assistant.text import has_cjk, normalise, reading_seconds, sentences, without_citations
 
+DEFINITION_SECONDS = 45.0
 _CONTACT = re.compile(r"(?<!\d)(?:\d{3,4}\s?\d{4}|999)(?!\d)|https?://|www\.")
 
 
@@ -128,6 +130,18 @@ def provision_named(book: CitationBook, chunk_id: str, found: Catalog, language:
     )
     n = book.cite(chunk_id, found.texts[chunk_id], meta)
     return f"{line} [{n}]"
+
+
+def definition(book: CitationBook, key: str, found: Catalog, language: Language) -> list[str]:
+    """The definition of the first defined term a quoted provision uses, when it is short
+    enough to read beside it."""
+    meta = found.metadata[key]
+    if meta.get("unit") == "definition":
+        return []
+    for cid in expand.definitions(key, meta, found)[:1]:
+        if reading_seconds(found.texts[cid]) <= DEFINITION_SECONDS:
+            return ["", *provision(book, cid, found, language)]
+    return []
 
 
 def pinpoints(sentence: str, found: Catalog) -> list[tuple[str, str]]:

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer import blocks
+from assistant.answer import blocks, from_law
 from assistant.answer.abstain import related
 from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
+from assistant.answer.named import named_provisions
 from assistant.citations import find_cites, section_of
-from assistant.retrieve import expand
-from assistant.retrieve.catalog import Catalog, catalog, cite_key, words
+from assistant.retrieve.catalog import Catalog, catalog, words
 from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
 from assistant.store import Index, Space
 from assistant.text import reading_seconds, sentences
@@ -38,21 +38,16 @@ PASSAGE_MARGIN = {"english": 0.08, "multilingual": 0.04}
 RESTATES = 0.7
 PASSAGES_READ = 3
 TOP_DOCUMENTS = 5
-DEFINITION_SECONDS = 45.0
 HELP_DOCUMENTS = 3
 HELP_AT_LEAST = 2
 LEAD_WORDS_WEIGHT = 0.3
-SENTENCE_WORDS_WEIGHT = 0.2
+SENTENCE_WORDS_WEIGHT = {"english": 0.2, "multilingual": 0.0}
 DOCUMENT_KINDS = ("explainer", "guideline", "help", "news", "user")
 # Another explainer's offence joins the short answer when its lead is within this much of the
 # chosen lead's closeness in meaning to the question, by the model that reads the question
 # (the multilingual model's similarities are closer together).
 ALSO_MARGIN = {"english": 0.06, "multilingual": 0.03}
 ALSO_MAX = 2
-# A provision is quoted as the short answer, in place of an explainer's lead, when it is this
-# much closer in meaning to the question (on the gold sets only questions in the statute's own
-# terms cleared it, and each got the right section).
-LAW_MARGIN = 0.2
 FOLLOW_UP_MARGIN = 0.05
 
 _SENTENCE_VECTORS: dict[str, dict[str, np.ndarray]] = {}
@@ -70,9 +65,17 @@ class ExtractiveBackend:
         ranked = _ranked_leads(request.hits, found, meaning, request.language)
         if request.discussed:
             ranked.sort(key=lambda pair: not _lead_names(pair[0], request.discussed, found))
-        bare = None if request.asked else _law_first(request, ranked, found, meaning)
+        bare = None
+        if not request.asked:
+            named = named_provisions(request.question, found)
+            bare = named[0] if named else from_law.provision_to_quote(request, ranked, meaning)
         if bare is not None:
-            return from_law(book, request, bare, found)
+            short, law = from_law.lines(book, bare, found, request.language)
+            sections = [(HEADINGS["short"], short), (HEADINGS["law"], law)]
+            if request.victim:
+                sections.append((HEADINGS["help"], _help(book, request, None, found)))
+            body = blocks.sections(sections, request.language)
+            return Draft(short_answer="\n".join(short), body=body, citations=book.citations)
         source = ranked[0][0] if ranked else None
         focus = _focus(request, source, found, asked, meaning) if source else None
         also = [] if request.discussed else _also(ranked, found, meaning)
@@ -86,62 +89,13 @@ class ExtractiveBackend:
         if key is not None:
             quoted = blocks.provision(book, key, found, request.language)
             if not request.victim:
-                quoted += _definition(book, key, found, request.language)
+                quoted += blocks.definition(book, key, found, request.language)
             law += ["", *quoted] if law else quoted
         sections = [(HEADINGS["short"], lead.short), (HEADINGS["law"], law)]
         if request.victim:
             sections.append((HEADINGS["help"], lead.advice + _help(book, request, source, found)))
         body = blocks.sections(sections, request.language)
         return Draft(short_answer="\n".join(lead.short), body=body, citations=book.citations)
-
-
-def _law_first(
-    request: ComposeRequest, ranked: list[tuple[Hit, float]], found: Catalog, meaning: "_Meaning"
-) -> str | None:
-    """The statute provision to answer from directly, when no explainer does: none is related,
-    or the provision is closer in meaning to the question than the best explainer's lead by
-    LAW_MARGIN (a question in the statute's own terms: "what does 'specified harm' mean"). A
-    follow-up goes on from the answer it follows, so it is not answered this way."""
-    provisions = [
-        hit.chunk_id
-        for hit in request.hits
-        if hit.kind == "statute"
-        and hit.via == "search"
-        and related(hit)
-        and hit.metadata.get("status") == "operational"
-    ]
-    if not provisions:
-        return None
-    closeness = meaning.similarity(provisions)
-    best = max(provisions, key=lambda cid: closeness.get(cid, -1.0))
-    if not ranked:
-        return best
-    lead = ranked[0][0].dense or 0.0
-    return best if closeness.get(best, -1.0) >= lead + LAW_MARGIN else None
-
-
-def from_law(book: blocks.CitationBook, request: ComposeRequest, key: str, found: Catalog) -> Draft:
-    """An answer composed from the law itself: the provision named by its official heading,
-    then quoted whole with the definition of the first term it uses and the subsection that
-    sets its penalty."""
-    language = request.language
-    short = [blocks.provision_named(book, key, found, language)]
-    law = blocks.provision(book, key, found, language)
-    law += _definition(book, key, found, language)
-    section = str(found.metadata[key]["section_cite"])
-    penalties = [cid for cid in found.penalty_provisions(section) if cid != key]
-    later = [
-        cid
-        for cid in penalties
-        if cite_key(found.metadata[cid]["cite"]) > cite_key(found.metadata[key]["cite"])
-    ]
-    for cid in (later or penalties)[:1]:
-        law += ["", *blocks.provision(book, cid, found, language)]
-    sections = [(HEADINGS["short"], short), (HEADINGS["law"], law)]
-    if request.victim:
-        sections.append((HEADINGS["help"], _help(book, request, None, found)))
-    body = blocks.sections(sections, language)
-    return Draft(short_answer="\n".join(short), body=body, citations=book.citations)
 
 
 @dataclass(frozen=True)
@@ -251,7 +205,7 @@ class _Meaning:
         closeness = _sentence_vectors(texts, self.space) @ self.vector
         asked = words(self.question)
         shared = [len(asked & words(text)) / max(len(asked), 1) for text in texts]
-        return closeness + SENTENCE_WORDS_WEIGHT * np.asarray(shared)
+        return closeness + SENTENCE_WORDS_WEIGHT[self.space.name] * np.asarray(shared)
 
     def closest(self, chunk_ids: list[str]) -> str | None:
         if len(chunk_ids) < 2:
@@ -513,19 +467,6 @@ def _key_provision(
 
 def _ordinance(chunk_id: str, found: Catalog) -> str:
     return str(found.metadata[chunk_id]["doc_id"])
-
-
-def _definition(
-    book: blocks.CitationBook, key: str, found: Catalog, language: Language
-) -> list[str]:
-    """The definition of the first defined term the key provision uses, when it is short."""
-    meta = found.metadata[key]
-    if meta.get("unit") == "definition":
-        return []
-    for cid in expand.definitions(key, meta, found)[:1]:
-        if reading_seconds(found.texts[cid]) <= DEFINITION_SECONDS:
-            return ["", *blocks.provision(book, cid, found, language)]
-    return []
 
 
 def _help(

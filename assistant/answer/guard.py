@@ -13,6 +13,8 @@ _INJECTION = re.compile(
     r"(?:previous|prior|above|earlier|preceding|system|safety|old)?\s*"
     r"(?:instructions?|rules?|prompts?|guidelines?|guardrails?|directions?|filters?|corpus"
     r"|sources?|context|documents?)\b[\s,.:;!-]*(?:and\s+your\s+\w+[\s,.:;!-]*)?"
+    r"(?:(?:and|then)\s+(?:just\s+)?(?:say|tell|answer|reply|respond|write|state|claim|confirm)"
+    r"\b[^.?!\n]*[.?!]?\s*)?"
     r"|\byou(?:'re|\s+are)\s+(?:now\s+)?(?:my|a|an|now)\b[^.?!:\n]*[.?!:\n]?\s*"
     r"|\b(?:new|system)\s+(?:instructions?|prompt)\s*:\s*|^\s*system\s*:\s*"
     r"|\b(?:developer|jailbreak|dan|god)\s+mode\b[^.?!\n]*[.?!\n]?\s*"
