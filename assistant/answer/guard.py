@@ -13,7 +13,7 @@ _INJECTION = re.compile(
     r"(?:previous|prior|above|earlier|preceding|system|safety|old)?\s*"
     r"(?:instructions?|rules?|prompts?|guidelines?|guardrails?|directions?|filters?|corpus"
     r"|sources?|context|documents?)\b[\s,.:;!-]*(?:and\s+your\s+\w+[\s,.:;!-]*)?"
-    r"(?:(?:and|then)\s+(?:just\s+)?(?:say|tell|answer|reply|respond|write|state|claim|confirm)"
+    r"(?:(?:and|then)\s+(?:just\s+)?(?:say|state|claim|confirm|(?:answer|reply|respond|write)\s+that)"
     r"\b[^.?!\n]*[.?!]?\s*)?"
     r"|\byou(?:'re|\s+are)\s+(?:now\s+)?(?:my|a|an|now)\b[^.?!:\n]*[.?!:\n]?\s*"
     r"|\b(?:new|system)\s+(?:instructions?|prompt)\s*:\s*|^\s*system\s*:\s*"
