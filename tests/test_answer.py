@@ -460,10 +460,7 @@ def test_penalties_are_read_from_the_statute_text(built_index: Path) -> None:
 
 
 def test_facts_that_fit_two_offences_name_both_most_serious_first(built_index: Path) -> None:
-    result = answer(
-        "My ex says he will upload our sex videos unless I sleep with him again or pay him. "
-        "What crimes is he committing?"
-    )
+    result = answer("Someone is threatening to post my nudes unless I pay them.")
     cited = {c.n: section_of(c.cite) for c in result.citations}
     order = [cited[int(n)] for n in MARKER.findall(result.short_answer)]
     assert "Cap. 210 s.23" in order and "Cap. 200 s.159AAE" in order

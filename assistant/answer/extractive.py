@@ -41,6 +41,8 @@ TOP_DOCUMENTS = 5
 HELP_DOCUMENTS = 3
 HELP_AT_LEAST = 2
 LEAD_WORDS_WEIGHT = 0.3
+# A follow-up's sentence is read against its own words and, at this weight, the topic it follows.
+TOPIC_WEIGHT = 0.5
 SENTENCE_WORDS_WEIGHT = {"english": 0.2, "multilingual": 0.0}
 DOCUMENT_KINDS = ("explainer", "guideline", "help", "news", "user")
 # Another explainer's offence joins the short answer when its lead is within this much of the
@@ -48,7 +50,6 @@ DOCUMENT_KINDS = ("explainer", "guideline", "help", "news", "user")
 # (the multilingual model's similarities are closer together).
 ALSO_MARGIN = {"english": 0.06, "multilingual": 0.03}
 ALSO_MAX = 2
-FOLLOW_UP_MARGIN = 0.05
 
 _SENTENCE_VECTORS: dict[str, dict[str, np.ndarray]] = {}
 
@@ -65,10 +66,19 @@ class ExtractiveBackend:
         ranked = _ranked_leads(request.hits, found, meaning, request.language)
         if request.discussed:
             ranked.sort(key=lambda pair: not _lead_names(pair[0], request.discussed, found))
+        source = ranked[0][0] if ranked else None
+        focus = _focus(request, source, found, asked, meaning) if source else None
         bare = None
         if not request.asked:
             named = named_provisions(request.question, found)
-            bare = named[0] if named else from_law.provision_to_quote(request, ranked, meaning)
+            unanswered = focus is None
+            bare = (
+                named[0]
+                if named
+                else from_law.provision_to_quote(request, ranked, meaning)
+                if unanswered
+                else None
+            )
         if bare is not None:
             short, law = from_law.lines(book, bare, found, request.language)
             sections = [(HEADINGS["short"], short), (HEADINGS["law"], law)]
@@ -76,8 +86,6 @@ class ExtractiveBackend:
                 sections.append((HEADINGS["help"], _help(book, request, None, found)))
             body = blocks.sections(sections, request.language)
             return Draft(short_answer="\n".join(short), body=body, citations=book.citations)
-        source = ranked[0][0] if ranked else None
-        focus = _focus(request, source, found, asked, meaning) if source else None
         also = [] if request.discussed else _also(ranked, found, meaning)
         lead = (
             _split_lead(book, source, focus, also, found, asked, request.victim)
@@ -326,7 +334,7 @@ def _focus(
     bar = float(np.max(asked.sentence_fit(said))) + PASSAGE_MARGIN[asked.space.name]
     source_doc = str(source.metadata["doc_id"])
     if request.discussed:
-        return _on_discussed(request, source_doc, found, asked)
+        return _on_discussed(request, source_doc, found, asked, meaning)
     focus = _best_sentence(_passages([source_doc], found), lead, bar, asked, found)
     if focus is None:
         others = [
@@ -342,13 +350,18 @@ def _focus(
 
 
 def _on_discussed(
-    request: ComposeRequest, source_doc: str, found: Catalog, asked: "_Meaning"
+    request: ComposeRequest,
+    source_doc: str,
+    found: Catalog,
+    asked: "_Meaning",
+    topic: "_Meaning",
 ) -> _Focus | None:
-    """A follow-up answered by the sentence closest to its own words, in a lead or a passage
-    of the source or another related explainer. "The maximum penalty for that?" asks about the
-    offence the previous answer discussed, so a sentence naming it is preferred unless one
-    about another act is closer by FOLLOW_UP_MARGIN ("and what if someone shares them?" asks
-    about sharing, whatever was discussed)."""
+    """A follow-up ("the maximum penalty for that?", "and if someone shares them?") asks about
+    the offence the previous answer discussed, or one the law ties to it (publishing images from
+    upskirting goes with upskirting): its answer is the sentence naming one of those that is
+    closest to both its own words and the topic it follows, in a lead or a passage of the source
+    or another related explainer. Its own words alone are closest to any sentence about
+    penalties, whatever the offence."""
     others = [
         found.in_language(str(hit.metadata["doc_id"]), request.language)
         for hit in request.hits
@@ -359,25 +372,19 @@ def _on_discussed(
         for doc_id in dict.fromkeys([source_doc, *others])
         for cid in found.by_doc.get(doc_id, [])
     ]
+    about = {s for cite in request.discussed for s in (cite, *found.mentioning(cite))}
     candidates = [
         (cid, sentence)
         for cid in chunks
         if found.metadata[cid].get("unit") in ("lead", "passage")
         for sentence in sentences(found.texts[cid])
-        if not _points_elsewhere(sentence, found)
+        if not _points_elsewhere(sentence, found) and _names_any(sentence, tuple(about))
     ]
     if not candidates:
         return None
-    closeness = asked.sentence_fit([sentence for _, sentence in candidates])
-    best = int(np.argmax(closeness))
-    on_topic = [
-        i for i, (_, sentence) in enumerate(candidates) if _names_any(sentence, request.discussed)
-    ]
-    if on_topic:
-        nearest = max(on_topic, key=lambda i: closeness[i])
-        if closeness[nearest] >= closeness[best] - FOLLOW_UP_MARGIN:
-            best = nearest
-    return _Focus(*candidates[best])
+    texts = [sentence for _, sentence in candidates]
+    closeness = asked.sentence_fit(texts) + TOPIC_WEIGHT * topic.sentence_fit(texts)
+    return _Focus(*candidates[int(np.argmax(closeness))])
 
 
 def _lead_names(source: Hit, sections: tuple[str, ...], found: Catalog) -> bool:

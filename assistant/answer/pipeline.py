@@ -25,11 +25,13 @@ from assistant.answer.messages import (
     REFUSE,
     Language,
 )
+from assistant.answer.named import named_provisions
 from assistant.answer.refuse import refusal
 from assistant.answer.render import markdown
 from assistant.answer.schema import Answer, Status, Timings, Turn
 from assistant.answer.verify import verify
 from assistant.retrieve import glossary
+from assistant.retrieve.catalog import catalog
 from assistant.retrieve.hybrid import Hit, load_index, search
 from assistant.store import Index
 from assistant.text import traditional
@@ -165,9 +167,11 @@ def _compose(
 ) -> _Outcome:
     """Retrieve, then abstain or let the backend compose. A follow-up is searched joined to the
     question it follows (query); its own words (follow_up) tell the backend what is asked about
-    that topic, and the sections the previous answer discussed what "that" refers to."""
+    that topic, and the sections the previous answer discussed what "that" refers to. A
+    question naming a provision the corpus holds is answered from it, however the search went."""
     hits = search_in(language, query, k=RETRIEVE_K, index=index)
-    if not can_answer(query, hits, intent, index):
+    named = not follow_up and bool(named_provisions(query, catalog(index)))
+    if not (named and not intent.off_topic) and not can_answer(query, hits, intent, index):
         return _Outcome("abstained", ABSTAIN[language], Draft(), time.perf_counter(), hits)
     help_hits = (
         search_in(language, query, k=HELP_K, expand=False, index=index, kinds=("help",))

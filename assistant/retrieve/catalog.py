@@ -25,6 +25,8 @@ _LEVELS = {
     "Subdivision": 3, "次分部": 3,
 }  # fmt: skip
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_MENTION = re.compile(r"\bsections?\s+((?:\d+[A-Z]*(?:\(\w+\))*(?:,\s*|\s+(?:or|and|to)\s+)?)+)")
+_NUMBER = re.compile(r"(?<![(\w])(\d+[A-Z]*)")
 _PRISON = re.compile(r"imprisonment for (?P<n>\d+)\s*(?P<unit>year|month)", re.IGNORECASE)
 
 
@@ -73,6 +75,24 @@ class Catalog:
     terms: dict[str, list[Term]]
     twins: dict[str, dict[str, str]]
     _penalties: dict[str, float] = field(default_factory=dict)
+    _mentions: dict[str, set[str]] = field(default_factory=dict)
+
+    def mentioning(self, section_cite: str) -> set[str]:
+        """The sections whose text refers to this one ("an offence under section 159AAC(1)"):
+        s.159AAD, publishing images from voyeurism or upskirting, goes with s.159AAB and
+        s.159AAC. Read from the official English text, within the same ordinance."""
+        if not self._mentions:
+            for cid, meta in self.metadata.items():
+                if meta.get("kind") != "statute" or language_of(meta) != "en":
+                    continue
+                own = str(meta["section_cite"])
+                chapter = own.split(" s.")[0]
+                for listed in _MENTION.findall(self.texts[cid]):
+                    for number in _NUMBER.findall(listed):
+                        cited = f"{chapter} s.{number}"
+                        if cited != own:
+                            self._mentions.setdefault(cited, set()).add(own)
+        return self._mentions.get(section_cite, set())
 
     def penalty_years(self, section_cite: str) -> float:
         """The longest prison term the section's own text states, in years; 0 when it states
