@@ -65,20 +65,16 @@ class ExtractiveBackend:
         asked = _Meaning(request.asked, request.index, space) if request.asked else meaning
         ranked = _ranked_leads(request.hits, found, meaning, request.language)
         if request.discussed:
-            ranked.sort(key=lambda pair: not _lead_names(pair[0], request.discussed, found))
-        source = ranked[0][0] if ranked else None
+            ranked.sort(key=lambda lead: not _lead_names(lead, request.discussed, found))
+        source = ranked[0] if ranked else None
         focus = _focus(request, source, found, asked, meaning) if source else None
         bare = None
         if not request.asked:
             named = named_provisions(request.question, found)
-            unanswered = focus is None
-            bare = (
-                named[0]
-                if named
-                else from_law.provision_to_quote(request, ranked, meaning)
-                if unanswered
-                else None
-            )
+            if named:
+                bare = named[0]
+            elif focus is None:
+                bare = from_law.provision_to_quote(request, ranked, meaning)
         if bare is not None:
             short, law = from_law.lines(book, bare, found, request.language)
             sections = [(HEADINGS["short"], short), (HEADINGS["law"], law)]
@@ -224,13 +220,13 @@ class _Meaning:
 
 def _ranked_leads(
     hits: list[Hit], found: Catalog, meaning: "_Meaning", language: Language
-) -> list[tuple[Hit, float]]:
-    """The leads of the best related documents, best first, each with how well it fits the
+) -> list[Hit]:
+    """The leads of the best related documents, best first by how well each fits the
     question: closeness in meaning (a lead is embedded with its title and the questions it
-    answers) plus its BM25 score relative to the best lead's, weighted 0.3. On the English gold
-    questions the best picked a right document for 80 of 83, meaning alone 75. An uploaded
-    document has no lead, so its best passage stands in. A document is read in the question's
-    language: its twin's lead stands for it."""
+    answers, and the closeness is kept as the hit's `dense`) plus its BM25 score relative to the
+    best lead's, weighted 0.3. On the English gold questions the best picked a right document
+    for 80 of 83, meaning alone 75. An uploaded document has no lead, so its best passage
+    stands in. A document is read in the question's language: its twin's lead stands for it."""
     documents = [
         hit for hit in hits if hit.via == "search" and hit.kind in DOCUMENT_KINDS and related(hit)
     ][:TOP_DOCUMENTS]
@@ -261,11 +257,11 @@ def _ranked_leads(
                 rank=hit.rank,
                 dense=closeness.get(cid),
             )
-        ranked.append((hit, fits[cid]))
+        ranked.append(hit)
     return ranked
 
 
-def _also(ranked: list[tuple[Hit, float]], found: Catalog, meaning: "_Meaning") -> list[_Also]:
+def _also(ranked: list[Hit], found: Catalog, meaning: "_Meaning") -> list[_Also]:
     """Other offences the facts may fit: the opening sentence of each other explainer whose
     lead is almost as close in meaning to the question as the chosen one and names only
     offences (provisions that state a prison term) the short answer does not name yet. Facts
@@ -278,15 +274,15 @@ def _also(ranked: list[tuple[Hit, float]], found: Catalog, meaning: "_Meaning") 
     remedy or a definition), no other offence is added."""
     if not ranked:
         return []
-    source = ranked[0][0]
+    source = ranked[0]
     best = source.dense or 0.0
     named = {found.metadata[cid]["section_cite"] for _, cid in _lead_pinpoints(source, found)}
-    openings = [sentences(hit.text)[0] for hit, _ in ranked]
+    openings = [sentences(hit.text)[0] for hit in ranked]
     if _penalty(openings[0], found) == 0:
         return []
     said = _sentence_vectors(openings, meaning.space) @ meaning.vector
     also = []
-    for (hit, _), opening, says in zip(ranked[1:], openings[1:], said[1:], strict=True):
+    for hit, opening, says in zip(ranked[1:], openings[1:], said[1:], strict=True):
         close = (hit.dense or 0.0) >= best - ALSO_MARGIN[meaning.space.name] and says >= said[0]
         if not close or hit.kind != "explainer" or len(also) == ALSO_MAX:
             continue

@@ -27,7 +27,7 @@ class Closeness(Protocol):
 
 
 def provision_to_quote(
-    request: ComposeRequest, ranked: list[tuple[Hit, float]], meaning: Closeness
+    request: ComposeRequest, ranked: list[Hit], meaning: Closeness
 ) -> str | None:
     """The in-force provision found by the search that is closest to the question, when no
     document is related or it is closer than the best document's lead by LAW_MARGIN. A
@@ -46,7 +46,7 @@ def provision_to_quote(
     best = max(provisions, key=lambda cid: closeness.get(cid, -1.0))
     if not ranked:
         return best
-    lead = ranked[0][0].dense or 0.0
+    lead = ranked[0].dense or 0.0
     return best if closeness.get(best, -1.0) >= lead + LAW_MARGIN else None
 
 
