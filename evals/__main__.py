@@ -99,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evals.dataset import DatasetError
 
     try:
-        report = runner.run(args.dataset, args.out, args.backend)
+        report = runner.run(args.dataset, args.out, args.backend, args.strict)
     except (DatasetError, IndexMissing, UnknownBackend, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -111,6 +111,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"{key} {fmt(report['metrics'].get(key))}" for key in CONTRACT_KEYS if key != "n"
     )
     print(f"{args.out / 'report.md'}: {report['metrics']['n']} questions; {summary}")
+    if report.get("warnings"):
+        print(
+            f"warning: {len(report['warnings'])} citation ids in the dataset are not in this "
+            "corpus; they are listed under Warnings in the report (--strict makes them errors)",
+            file=sys.stderr,
+        )
     if not report["index"]["current"]:
         print(
             "warning: the index is older than corpus/: run `python -m assistant index`",
@@ -199,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--dataset", type=Path, required=True, help="JSONL, one question a line")
     run.add_argument("--out", type=Path, required=True, help="folder for the report")
     run.add_argument("--backend", help="answer backend (default: the assistant's default)")
+    run.add_argument(
+        "--strict", action="store_true", help="stop on a citation id the corpus does not hold"
+    )
     _gates(run, METRIC_KEYS, "violations, false_abstain_rate, false_refusal_rate, latency")
     run.set_defaults(run=cmd_run, lower_is_better=LOWER_IS_BETTER)
 

@@ -10,7 +10,14 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from assistant.answer.schema import Turn
 from assistant.citations import DOC_RE, doc_cite, is_statute_cite, section_of
@@ -33,13 +40,21 @@ class Example(BaseModel):
     lang: Literal["en", "zh"]
     history: list[Turn] = []
     expect: Literal["answer", "abstain", "refuse"]
-    cite: list[Group]
+    cite: list[Group] = []
     may_cite: list[Text] = []
     must_say: list[Group] = []
     must_not_say: list[Text] = []
     notes: str = ""
     source: str = ""
     source_url: str = ""
+
+    @model_validator(mode="after")
+    def _answers_name_their_citations(self) -> "Example":
+        """A question to be answered is scored on what it must cite; a refusal or abstention
+        has nothing to cite, so an outside dataset may leave `cite` out there."""
+        if self.expect == "answer" and not self.cite:
+            raise ValueError("missing field 'cite' (needed where expect is answer)")
+        return self
 
     def citation_ids(self) -> list[str]:
         return [cite for group in self.cite for cite in group] + self.may_cite
@@ -63,8 +78,10 @@ def jsonl_lines(path: Path) -> list[tuple[str, str]]:
     return [(f"{path}, line {n}", line) for n, line in enumerate(lines, start=1) if line.strip()]
 
 
-def load_dataset(path: Path, known: frozenset[str]) -> list[Example]:
-    """Every line parsed and checked; the first problem raises DatasetError."""
+def load_dataset(path: Path, known: frozenset[str], strict: bool = False) -> list[Example]:
+    """Every line parsed and checked; the first problem raises DatasetError. An id this corpus
+    does not hold is a problem only when strict: otherwise one typo in an outside evaluator's
+    dataset would throw away the whole run, so it is left to `unresolved` to list."""
     examples: list[Example] = []
     seen: set[str] = set()
     for where, line in jsonl_lines(path):
@@ -73,7 +90,9 @@ def load_dataset(path: Path, known: frozenset[str]) -> list[Example]:
             raise DatasetError(f"{where}: duplicate id {example.id!r}")
         seen.add(example.id)
         for cite in example.citation_ids():
-            _check_cite(cite, known, where)
+            _check_form(cite, where)
+            if strict and section_of(cite) not in known:
+                raise DatasetError(f"{where}: {_unknown(cite)}")
         examples.append(example)
     if not examples:
         raise DatasetError(f"{path}: the dataset has no questions")
@@ -99,17 +118,32 @@ def _describe(error: dict) -> str:
         return f"unknown field {field!r}"
     if error["type"] == "missing":
         return f"missing field {field!r}"
+    if error["type"] == "value_error" and not error["loc"]:
+        return str(error["ctx"]["error"])
     return f"{field}: {error['msg']}"
 
 
-def _check_cite(cite: str, known: frozenset[str], where: str) -> None:
+def unresolved(examples: list[Example], known: frozenset[str]) -> list[str]:
+    """One warning per citation id that resolves to nothing in this corpus, naming the row: the
+    row is still run, and an answer can never meet a group made only of such ids."""
+    return [
+        f"{example.id}: {_unknown(cite)}"
+        for example in examples
+        for cite in dict.fromkeys(example.citation_ids())
+        if section_of(cite) not in known
+    ]
+
+
+def _check_form(cite: str, where: str) -> None:
     if not (is_statute_cite(cite) or DOC_RE.fullmatch(cite)):
         raise DatasetError(
             f"{where}: {cite!r} is not a citation id (e.g. 'Cap. 200 s.159AAE' or 'doc:<id>')"
         )
-    if section_of(cite) not in known:
-        raise DatasetError(
-            f"{where}: unknown citation id {cite!r}: {section_of(cite)} is not in this corpus "
-            "(statute files may hold only some sections of a chapter; see "
-            "corpus/statutes/MANIFEST.md, and corpus/*/ for doc ids)"
-        )
+
+
+def _unknown(cite: str) -> str:
+    return (
+        f"unknown citation id {cite!r}: {section_of(cite)} is not in this corpus "
+        "(statute files may hold only some sections of a chapter; see "
+        "corpus/statutes/MANIFEST.md, and corpus/*/ for doc ids)"
+    )

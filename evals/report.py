@@ -178,6 +178,8 @@ def markdown(report: dict[str, Any]) -> str:
             row = [f"`{key}`", fmt(report["metrics"][key]), *cells]
             lines.append("| " + " | ".join(row) + " |")
     lines += ["", "![metrics](metrics.png)", "", *_retrieval_table(report), ""]
+    if report.get("warnings"):
+        lines += ["## Warnings", "", *(f"- {warning}" for warning in report["warnings"]), ""]
     lines += _failures(report["items"])
     return "\n".join(lines) + "\n"
 

@@ -23,7 +23,7 @@ from evals.base import Evaluation, Evaluator, Record, SequentialEvaluator, secti
 from evals.behaviour import BehaviourEvaluator
 from evals.citations import CitationEvaluator
 from evals.content import ContentEvaluator
-from evals.dataset import DatasetError, Example, known_ids, load_dataset
+from evals.dataset import DatasetError, Example, known_ids, load_dataset, unresolved
 from evals.language import AnswerLanguageEvaluator
 from evals.latency import LatencyEvaluator
 from evals.retrieval import (
@@ -93,9 +93,12 @@ def default_config(search: Callable[..., Any]) -> str | None:
     return next((c.name for c in CONFIGS if (c.mode, c.expand) == (mode, expand)), None)
 
 
-def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
+def run(
+    dataset: Path, out: Path, backend: str | None = None, strict: bool = False
+) -> dict[str, Any]:
     """Everything that can stop a run (the output folder, dataset, backend, index, a question
-    the pipeline would reject) is checked before the first question is asked."""
+    the pipeline would reject) is checked before the first question is asked. An id the corpus
+    does not hold stops it only when strict; otherwise it is listed under "warnings"."""
     from assistant.answer.backends import get_backend
     from assistant.answer.pipeline import (
         QuestionError,
@@ -111,7 +114,8 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
     report.check_out(out)
     known = known_ids(config.corpus_dir())
     twins = load_twins(config.corpus_dir())
-    examples = load_dataset(dataset, known)
+    examples = load_dataset(dataset, known, strict)
+    warnings = unresolved(examples, known)
     for example in examples:
         try:
             check_question(example.question)
@@ -144,6 +148,7 @@ def run(dataset: Path, out: Path, backend: str | None = None) -> dict[str, Any]:
             "index": _index_meta(index),
             "retrieval_default": default_config(search),
             "seconds": round(time.perf_counter() - started, 1),
+            "warnings": warnings,
         },
     )
     report.write(result, out)
