@@ -24,7 +24,8 @@ class ComposeRequest:
     """`question` is what was searched: a follow-up joined to the question it follows. `asked`
     is the follow-up's own words, which say what is asked about that topic; empty when the
     question stands on its own. `discussed` holds, for a follow-up, the sections the previous
-    answer was about, which "that" and "it" refer to."""
+    answer was about, which "that" and "it" refer to; `named`, the chunks of the provisions the
+    question names itself ("s.64(3A) of the PDPO"), which it is answered from."""
 
     question: str
     language: Language
@@ -34,6 +35,7 @@ class ComposeRequest:
     index: Index
     asked: str = ""
     discussed: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
 
 
 class Draft(BaseModel):

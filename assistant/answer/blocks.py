@@ -15,7 +15,7 @@ from assistant.answer.messages import (
     NO_CHINESE_TEXT,
     NOT_IN_FORCE,
     ORDINANCE_ZH,
-    PROVISION_ON_THIS,
+    PROVISION_SAYS,
     SCHEDULE_WHERE,
     SECTION_WHERE,
     Language,
@@ -125,7 +125,7 @@ def provision_named(book: CitationBook, chunk_id: str, found: Catalog, language:
         where = SECTION_WHERE[language].format(section=match["section"])
     heading = " ".join(str(meta.get("heading", "")).split())
     opening = sentences(found.texts[chunk_id])[0]
-    line = PROVISION_ON_THIS[language].format(
+    line = PROVISION_SAYS[language].format(
         where=where, title=title, chapter=match["chapter"], heading=heading, text=opening
     )
     n = book.cite(chunk_id, found.texts[chunk_id], meta)

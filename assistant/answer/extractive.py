@@ -21,7 +21,6 @@ from assistant.answer import blocks, from_law
 from assistant.answer.abstain import related
 from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
-from assistant.answer.named import named_provisions
 from assistant.citations import find_cites, section_of
 from assistant.retrieve.catalog import Catalog, catalog, words
 from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
@@ -68,13 +67,9 @@ class ExtractiveBackend:
             ranked.sort(key=lambda lead: not _lead_names(lead, request.discussed, found))
         source = ranked[0] if ranked else None
         focus = _focus(request, source, found, asked, meaning) if source else None
-        bare = None
-        if not request.asked:
-            named = named_provisions(request.question, found)
-            if named:
-                bare = named[0]
-            elif focus is None:
-                bare = from_law.provision_to_quote(request, ranked, meaning)
+        bare = request.named[0] if request.named else None
+        if bare is None and focus is None and not request.asked:
+            bare = from_law.provision_to_quote(request, ranked, meaning)
         if bare is not None:
             short, law = from_law.lines(book, bare, found, request.language)
             sections = [(HEADINGS["short"], short), (HEADINGS["law"], law)]

@@ -94,7 +94,7 @@ NOT_IN_OPERATION: dict[Language, str] = {
     "en": "not in operation ({status})",
     "zh": "尚未實施（{status}）",
 }
-PROVISION_ON_THIS: dict[Language, str] = {
+PROVISION_SAYS: dict[Language, str] = {
     "en": "{where} of the {title} (Cap. {chapter}), headed “{heading}”, says: “{text}”",
     "zh": "{title}（第{chapter}章）{where}「{heading}」規定：「{text}」",
 }

@@ -170,7 +170,7 @@ def _compose(
     that topic, and the sections the previous answer discussed what "that" refers to. A
     question naming a provision the corpus holds is answered from it, however the search went."""
     hits = search_in(language, query, k=RETRIEVE_K, index=index)
-    named = not follow_up and bool(named_provisions(query, catalog(index)))
+    named = () if follow_up else tuple(named_provisions(query, catalog(index)))
     if not (named and not intent.off_topic) and not can_answer(query, hits, intent, index):
         return _Outcome("abstained", ABSTAIN[language], Draft(), time.perf_counter(), hits)
     help_hits = (
@@ -179,7 +179,9 @@ def _compose(
         else []
     )
     retrieved = time.perf_counter()
-    request = ComposeRequest(query, language, victim, hits, help_hits, index, follow_up, discussed)
+    request = ComposeRequest(
+        query, language, victim, hits, help_hits, index, follow_up, discussed, named
+    )
     draft = composer.compose(request)
     return _Outcome("answered", "", draft, retrieved, hits)
 
