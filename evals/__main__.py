@@ -1,13 +1,20 @@
 """The evaluation commands.
 
-- `python -m evals run --dataset FILE --out DIR [--backend NAME] [--fail-under KEY=VALUE ...]
-  [--fail-over KEY=VALUE ...]`, as docs/contract.md section 4 defines it;
+- `python -m evals run --dataset FILE --out DIR [--backend NAME] [--system NAME]
+  [--fail-under KEY=VALUE ...] [--fail-over KEY=VALUE ...]`, as docs/contract.md section 4
+  defines it; `--system` runs a baseline (bm25, dense, tutorial) in place of the assistant;
+- `python -m evals score --dataset FILE --answers FILE --out DIR [--system NAME]`: another
+  system's answers scored with the same metrics and report (docs/contract.md section 5);
 - `python -m evals intents --dataset FILE --out DIR [--fail-under ...] [--fail-over ...]`: the
   question-intent classifier on a labelled JSONL set;
 - `python -m evals parallel --zh RUN_DIR --en RUN_DIR`: two `run` reports compared on the
   questions asked in both languages;
 - `python -m evals coverage [--out FILE]`: which explainers cite each statute section in scope
   (evals/coverage.toml); exit 1 when a section that must be explained is not.
+- `python -m evals support-pairs [--dataset FILE]`: the sentence support check's similarity bars
+  fitted on the dev pairs, and its accuracy, precision and recall on the test pairs.
+- `python -m evals compare RUN_A RUN_B [--out DIR]`: two reports' metric deltas and the
+  questions whose checks flipped, printed or written to DIR.
 
 Exit status: 0 when the command completed, whatever the figures; 1 when a --fail-under or
 --fail-over threshold is missed (one line per metric on stderr); 2 when the command itself failed
@@ -24,6 +31,7 @@ from typing import Any
 
 from evals import intents
 from evals.report import CONTRACT_KEYS, LOWER_IS_BETTER, METRIC_KEYS, fmt
+from evals.systems import ASSISTANT, SYSTEMS
 
 Threshold = tuple[str, float]
 
@@ -93,13 +101,32 @@ def _check_directions(parser: argparse.ArgumentParser, args: argparse.Namespace)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from evals import runner
+
+    if args.backend and args.system != ASSISTANT:
+        print(f"error: --backend is for --system {ASSISTANT}, not {args.system}", file=sys.stderr)
+        return 2
+    return _report(
+        args, lambda: runner.run(args.dataset, args.out, args.backend, args.strict, args.system)
+    )
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from evals import score
+
+    return _report(
+        args, lambda: score.score(args.dataset, args.answers, args.out, args.strict, args.system)
+    )
+
+
+def _report(args: argparse.Namespace, make: Callable[[], dict[str, Any]]) -> int:
+    """A `run` or `score` report made, summed up in one line, and gated."""
     from assistant.answer.backends import UnknownBackend
     from assistant.store import IndexMissing
-    from evals import runner
     from evals.dataset import DatasetError
 
     try:
-        report = runner.run(args.dataset, args.out, args.backend, args.strict)
+        report = make()
     except (DatasetError, IndexMissing, UnknownBackend, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -113,8 +140,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{args.out / 'report.md'}: {report['metrics']['n']} questions; {summary}")
     if report.get("warnings"):
         print(
-            f"warning: {len(report['warnings'])} citation ids in the dataset are not in this "
-            "corpus; they are listed under Warnings in the report (--strict makes them errors)",
+            f"warning: {len(report['warnings'])} warnings (citation ids in the dataset that are "
+            "not in this corpus, questions with no answer) are listed under Warnings in the "
+            "report (--strict makes them errors)",
             file=sys.stderr,
         )
     if not report["index"]["current"]:
@@ -176,6 +204,43 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Prints ids and figures only: the comparison holds no question text."""
+    from evals import compare
+
+    try:
+        result = compare.run(args.run_a, args.run_b)
+        if args.out:
+            compare.write(result, args.out)
+    except (compare.CompareError, FileExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not result["same_dataset"]:
+        print(
+            f"warning: the two runs used different datasets; questions are compared on the "
+            f"{result['shared']} ids both hold",
+            file=sys.stderr,
+        )
+    if args.out:
+        print(f"written: {', '.join(str(args.out / name) for name in compare.OUTPUTS)}")
+    else:
+        print(compare.markdown(result), end="")
+    return 0
+
+
+def cmd_support_pairs(args: argparse.Namespace) -> int:
+    from assistant.store import IndexMissing
+    from evals import support_pairs
+
+    try:
+        result = support_pairs.run(args.dataset or support_pairs.DATASET)
+    except (support_pairs.PairsError, IndexMissing, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(support_pairs.report(result))
+    return 0
+
+
 def _gates(command: argparse.ArgumentParser, known: Collection[str], over_help: str) -> None:
     parse = threshold_of(known)
     command.add_argument(
@@ -206,10 +271,29 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", type=Path, required=True, help="folder for the report")
     run.add_argument("--backend", help="answer backend (default: the assistant's default)")
     run.add_argument(
+        "--system",
+        choices=SYSTEMS,
+        default=ASSISTANT,
+        help="who answers: the assistant, or a baseline (evals/systems)",
+    )
+    run.add_argument(
         "--strict", action="store_true", help="stop on a citation id the corpus does not hold"
     )
     _gates(run, METRIC_KEYS, "violations, false_abstain_rate, false_refusal_rate, latency")
     run.set_defaults(run=cmd_run, lower_is_better=LOWER_IS_BETTER)
+
+    scored = commands.add_parser("score", help="score another system's answers (JSONL)")
+    scored.add_argument("--dataset", type=Path, required=True, help="JSONL, one question a line")
+    scored.add_argument("--answers", type=Path, required=True, help="JSONL, one answer a line")
+    scored.add_argument("--out", type=Path, required=True, help="folder for the report")
+    scored.add_argument("--system", help="name of the system in the report (default: file name)")
+    scored.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop on a citation id the corpus does not hold or a question with no answer",
+    )
+    _gates(scored, METRIC_KEYS, "violations, false_abstain_rate, false_refusal_rate, latency")
+    scored.set_defaults(run=cmd_score, lower_is_better=LOWER_IS_BETTER)
 
     intent = commands.add_parser("intents", help="score the question-intent classifier")
     intent.add_argument("--dataset", type=Path, required=True, help="intent JSONL")
@@ -225,6 +309,18 @@ def main(argv: list[str] | None = None) -> int:
     cover = commands.add_parser("coverage", help="which explainers cite each section in scope")
     cover.add_argument("--out", type=Path, help="write the Markdown table here")
     cover.set_defaults(run=cmd_coverage)
+
+    comp = commands.add_parser("compare", help="metric deltas and flipped questions of two runs")
+    comp.add_argument("run_a", type=Path, metavar="RUN_A", help="report folder of the first run")
+    comp.add_argument("run_b", type=Path, metavar="RUN_B", help="report folder of the second run")
+    comp.add_argument("--out", type=Path, help="write compare.md, .json and .png here")
+    comp.set_defaults(run=cmd_compare)
+
+    pairs = commands.add_parser(
+        "support-pairs", help="calibrate and score the sentence support check on labelled pairs"
+    )
+    pairs.add_argument("--dataset", type=Path, help="pairs JSONL (default: support-pairs.jsonl)")
+    pairs.set_defaults(run=cmd_support_pairs)
     args = parser.parse_args(argv)
     _check_directions(parser, args)
     try:

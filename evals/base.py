@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer.schema import Answer
 from assistant.citations import section_of
-from evals.dataset import Example
+from evals.dataset import Example, enclosing
 from evals.twins import NO_TWINS, Twins, match_key
 
 Metric = float | int | None
@@ -77,14 +77,21 @@ def sections(cites: list[str]) -> list[str]:
 
 
 def keys(cites: list[str], twins: Twins = NO_TWINS) -> set[str]:
-    """Citation ids as they are matched: sections, a document's translated twin as itself."""
+    """Cited (or retrieved) ids as they are matched: sections, a document's translated twin as
+    itself, and every id that holds them, so that a gold id meets any cited id inside it."""
+    return {key for cite in cites for key in (match_key(cite, twins), *enclosing(cite))}
+
+
+def targets(cites: list[str], twins: Twins = NO_TWINS) -> set[str]:
+    """Gold ids as they are matched: sections, a document as its twin pair. Unlike `keys`,
+    nothing above them: a gold `Cap. 486 Sch. 1 s.3` does not accept all of Schedule 1."""
     return {match_key(cite, twins) for cite in cites}
 
 
 def satisfied(group: list[str], cited: set[str], twins: Twins = NO_TWINS) -> bool:
     """A `cite` group is met when any of its ids, taken as its section (and a document as its
     twin pair), is in `cited`, a set of `keys`."""
-    return any(match_key(cite, twins) in cited for cite in group)
+    return not targets(group, twins).isdisjoint(cited)
 
 
 def answerable(records: list[Record]) -> list[Record]:

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from assistant.answer.schema import Turn
-from assistant.citations import DOC_RE, doc_cite, is_statute_cite, section_of
+from assistant.citations import DOC_RE, SECTION_RE, doc_cite, is_statute_cite, section_of
 from assistant.ingest.build import corpus_files
 from assistant.ingest.statutes import load_statutes
 
@@ -60,6 +60,23 @@ class Example(BaseModel):
         return [cite for group in self.cite for cite in group] + self.may_cite
 
 
+def enclosing(cite: str) -> list[str]:
+    """The ids above a citation's section: a schedule section's schedule. A gold id names
+    everything inside it (contract section 1), so `Cap. 486 Sch. 1` is met by a cited
+    `Cap. 486 Sch. 1 s.3(a)`; a main-body section has nothing above it here, since a pinpoint
+    already counts as its section and a whole chapter is not a citation id."""
+    match = SECTION_RE.fullmatch(cite.strip())
+    if not match or not match.group("sch_section"):
+        return []
+    return [cite.strip()[: match.end("schedule")]]
+
+
+def resolvable(known: frozenset[str]) -> frozenset[str]:
+    """The ids a dataset may name without a warning: the corpus's sections and every id above
+    one (`Cap. 486 Sch. 1`, since Schedule 1's sections are here)."""
+    return known | {above for cite in known for above in enclosing(cite)}
+
+
 def known_ids(corpus: Path) -> frozenset[str]:
     """Section-level ids this corpus holds: statute sections (both languages) and doc ids."""
     ordinances, _ = load_statutes(corpus / "statutes")
@@ -84,6 +101,7 @@ def load_dataset(path: Path, known: frozenset[str], strict: bool = False) -> lis
     dataset would throw away the whole run, so it is left to `unresolved` to list."""
     examples: list[Example] = []
     seen: set[str] = set()
+    named = resolvable(known)
     for where, line in jsonl_lines(path):
         example = _parse(line, where)
         if example.id in seen:
@@ -91,7 +109,7 @@ def load_dataset(path: Path, known: frozenset[str], strict: bool = False) -> lis
         seen.add(example.id)
         for cite in example.citation_ids():
             _check_form(cite, where)
-            if strict and section_of(cite) not in known:
+            if strict and section_of(cite) not in named:
                 raise DatasetError(f"{where}: {_unknown(cite)}")
         examples.append(example)
     if not examples:
@@ -126,11 +144,12 @@ def _describe(error: dict) -> str:
 def unresolved(examples: list[Example], known: frozenset[str]) -> list[str]:
     """One warning per citation id that resolves to nothing in this corpus, naming the row: the
     row is still run, and an answer can never meet a group made only of such ids."""
+    named = resolvable(known)
     return [
         f"{example.id}: {_unknown(cite)}"
         for example in examples
         for cite in dict.fromkeys(example.citation_ids())
-        if section_of(cite) not in known
+        if section_of(cite) not in named
     ]
 
 

@@ -1,9 +1,12 @@
-"""report.json, report.md and charts, written so that a folder holds one whole report or none.
+"""report.json, report.md, items.csv, report.html and charts, written so that a folder holds one
+whole report or none.
 
 Everything goes into a temporary folder beside the target and is renamed into place at the end:
 a run that fails half-way leaves the previous report as it was.
 """
 
+import base64
+import csv
 import json
 import os
 import shutil
@@ -54,6 +57,23 @@ LOWER_IS_BETTER = frozenset(
 RETRIEVAL_KEYS = tuple(f"{c.name}_{m}" for c in CONFIGS for m in RANKING_METRICS)
 METRIC_KEYS = (*CONTRACT_KEYS, *EXTRA_KEYS, "retrieval_n", *RETRIEVAL_KEYS)
 CHARTS = ("metrics.png", "retrieval.png")
+CHART_NOTE = "fractions; false_abstain_rate, false_refusal_rate: lower is better"
+PAGES = ("report.md", "items.csv", "report.html")
+ITEM_COLUMNS = (
+    "id",
+    "lang",
+    "expect",
+    "status",
+    "passed",
+    "failed",
+    "cite",
+    "may_cite",
+    "cited",
+    "retrieved",
+    "latency_ms",
+    "history_turns",
+    "question",
+)
 
 
 def build(
@@ -68,6 +88,7 @@ def build(
         "metrics": overall.metrics,
         "by_language": by_language,
         "charts": list(CHARTS),
+        "pages": list(PAGES),
         "items": [
             _item(record, overall.failures.get(record.example.id, []), overall.scores)
             for record in records
@@ -87,6 +108,10 @@ def _item(record: Record, failed: list[str], scores: dict[str, dict[str, Any]]) 
         "cite": example.cite,
         "may_cite": example.may_cite,
         "cited": [citation.cite for citation in answer.citations],
+        "citations": [
+            {"n": citation.n, "cite": citation.cite, "quote": citation.quote}
+            for citation in answer.citations
+        ],
         "retrieved": answer.retrieved[:10],
         "failed": failed,
         "scores": scores.get(example.id, {}),
@@ -95,36 +120,69 @@ def _item(record: Record, failed: list[str], scores: dict[str, dict[str, Any]]) 
     }
 
 
-def check_out(out: Path) -> None:
-    """DIR may be new, empty, or an earlier report, which is replaced whole; anything else is
-    someone's folder, and a report must not delete it."""
-    taken = out.is_dir() and any(out.iterdir()) and not (out / "report.json").is_file()
+def check_out(out: Path, marker: str = "report.json") -> None:
+    """DIR may be new, empty, or an earlier report (a folder holding `marker`), which is
+    replaced whole; anything else is someone's folder, and a report must not delete it."""
+    taken = out.is_dir() and any(out.iterdir()) and not (out / marker).is_file()
     if out.is_file() or taken:
-        raise FileExistsError(f"{out} exists and does not hold a report: choose another --out")
+        raise FileExistsError(f"{out} exists and does not hold a {marker}: choose another --out")
 
 
 def write(report: dict[str, Any], out: Path) -> None:
     """All files, then one rename."""
+    from evals import html_report  # it formats with this module's helpers
 
     def fill(tmp: Path) -> None:
         write_json(report, tmp / "report.json")
         (tmp / "report.md").write_text(markdown(report), encoding="utf-8")
         _metrics_chart(report, tmp / "metrics.png")
         _retrieval_chart(report, tmp / "retrieval.png")
+        write_items_csv(report["items"], tmp / "items.csv")
+        images = {name: base64.b64encode((tmp / name).read_bytes()).decode() for name in CHARTS}
+        (tmp / "report.html").write_text(html_report.render(report, images), encoding="utf-8")
 
     write_atomically(out, fill)
+
+
+def write_items_csv(items: list[dict[str, Any]], path: Path) -> None:
+    """One row per question for a spreadsheet: lists joined with "; ", a `cite` group's
+    alternatives with " / ", failed checks one a line, then every per-question score."""
+    scores = list(dict.fromkeys(key for item in items for key in item["scores"]))
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow([*ITEM_COLUMNS, *scores])
+        for item in items:
+            row = {
+                **item,
+                "passed": int(not item["failed"]),
+                "failed": "\n".join(item["failed"]),
+                "cite": "; ".join(" / ".join(group) for group in item["cite"]),
+                **{key: "; ".join(item[key]) for key in ("may_cite", "cited", "retrieved")},
+            }
+            cells = [row[column] for column in ITEM_COLUMNS]
+            cells += [item["scores"].get(key) for key in scores]
+            writer.writerow([_inert(cell) for cell in cells])
+
+
+def _inert(cell: Any) -> Any:
+    """Dataset text is untrusted: a cell a spreadsheet would run as a formula gets a leading
+    apostrophe, which spreadsheets show as plain text."""
+    if isinstance(cell, str) and cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + cell
+    return cell
 
 
 def write_json(data: Any, path: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def write_atomically(out: Path, fill: Callable[[Path], None]) -> None:
+def write_atomically(out: Path, fill: Callable[[Path], None], marker: str = "report.json") -> None:
     """`fill` writes every file of a report into a temporary folder beside `out`, which then
     replaces `out` in one rename; if anything fails, `out` is left as it was. Every report kind
-    (`run`, `intents`) uses this, so none can leave half a folder."""
+    (`run`, `intents`, `compare`) uses this, so none can leave half a folder; `marker` is the
+    file that shows a folder holds an earlier report of the same kind."""
     out = out.resolve()
-    check_out(out)
+    check_out(out, marker)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.{uuid.uuid4().hex}.tmp"
     tmp.mkdir()
@@ -214,12 +272,21 @@ def _failures(items: list[dict[str, Any]]) -> list[str]:
 
 
 def _metrics_chart(report: dict[str, Any], path: Path) -> None:
+    metrics_chart(
+        {"all": report["metrics"]} | report["by_language"],
+        path,
+        f"Metrics ({CHART_NOTE})",
+    )
+
+
+def metrics_chart(series: dict[str, dict[str, Any]], path: Path, title: str) -> None:
+    """Every fraction metric measured in some series as a group of bars, one bar per series
+    (the whole set and each language of a run, or two runs side by side)."""
     keys = [
         k
         for k in (*CONTRACT_KEYS, *EXTRA_KEYS)
-        if k not in NOT_FRACTIONS and report["metrics"].get(k) is not None
+        if k not in NOT_FRACTIONS and any(m.get(k) is not None for m in series.values())
     ]
-    series = {"all": report["metrics"]} | report["by_language"]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(keys) + 1.5))
     height = 0.8 / len(series)
     for i, (name, metrics) in enumerate(series.items()):
@@ -228,7 +295,7 @@ def _metrics_chart(report: dict[str, Any], path: Path) -> None:
     ax.set_yticks([y + 0.4 - height / 2 for y in range(len(keys))], keys)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_title("Metrics (fractions; false_abstain_rate, false_refusal_rate: lower is better)")
+    ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=len(series))
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)

@@ -1,14 +1,17 @@
 """One evaluation run: check the dataset, ask every question once, score, write the report.
 
-The assistant is called in one place (`collect`), timed around the whole call; evaluators then
-only read the records, so overall and per-language figures come from the same answers.
+The system is called in one place (`collect`), timed around the whole call; evaluators then
+only read the records, so overall and per-language figures come from the same answers. Answers
+written by another system (`evals.score`) become the same records and go through `report_on`,
+so both paths give the same figures by the same code.
 """
 
 import hashlib
 import inspect
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +36,34 @@ from evals.retrieval import (
     RetrievalComparisonEvaluator,
 )
 from evals.support import SupportEvaluator
+from evals.systems import ASSISTANT, baseline
 from evals.twins import NO_TWINS, Twins, load_twins
 
 RANK_DEPTH = 10
 
 Ask = Callable[[Example], Answer]
 Rank = Callable[[str, Config], list[str]]
+
+
+@dataclass
+class Checked:
+    """A dataset read and checked against this corpus, before anything is asked or scored."""
+
+    path: Path
+    known: frozenset[str]
+    twins: Twins
+    examples: list[Example]
+    warnings: list[str]
+
+
+def check(dataset: Path, out: Path, strict: bool) -> Checked:
+    """The output folder and the dataset, checked first: a run that cannot be written or a
+    dataset that cannot be read stops before the first question."""
+    report.check_out(out)
+    known = known_ids(config.corpus_dir())
+    examples = load_dataset(dataset, known, strict)
+    twins = load_twins(config.corpus_dir())
+    return Checked(dataset, known, twins, examples, unresolved(examples, known))
 
 
 def collect(examples: list[Example], ask: Ask, rank: Rank | None = None) -> list[Record]:
@@ -66,20 +91,43 @@ def score(records: list[Record], evaluator: Evaluator) -> tuple[Evaluation, dict
     return overall, by_language
 
 
-def evaluators(known: frozenset[str], index: Index, twins: Twins = NO_TWINS) -> SequentialEvaluator:
+class Subset(Evaluator):
+    """An evaluator that sees only some questions: an answers file from another system may
+    carry no ranking or no time for a question, which is then left out of that metric rather
+    than counted as a miss or as zero milliseconds."""
+
+    def __init__(self, evaluator: Evaluator, ids: Collection[str] | None) -> None:
+        self.evaluator = evaluator
+        self.ids = ids
+
+    def __call__(self, records: list[Record]) -> Evaluation:
+        if self.ids is None:
+            return self.evaluator(records)
+        return self.evaluator([r for r in records if r.example.id in self.ids])
+
+
+def evaluators(
+    known: frozenset[str],
+    index: Index,
+    twins: Twins = NO_TWINS,
+    ranked: Collection[str] | None = None,
+    timed: Collection[str] | None = None,
+) -> SequentialEvaluator:
     """Every concern of the report; `twins` (read once per run from the corpus) makes a
-    translated document count as its twin wherever cited or retrieved ids are matched."""
+    translated document count as its twin wherever cited or retrieved ids are matched.
+    `ranked` and `timed`, when given, are the question ids whose answers reported retrieved
+    sources and a time; retrieval and latency are measured on those alone."""
     from assistant.embed import load_embedder
 
     return SequentialEvaluator(
         [
-            AnswerRetrievalEvaluator(twins),
+            Subset(AnswerRetrievalEvaluator(twins), ranked),
             CitationEvaluator(known, index.texts, index.metadata, twins),
             ContentEvaluator(),
             BehaviourEvaluator(),
             AnswerLanguageEvaluator(),
             SupportEvaluator(embed=load_embedder().embed_documents),
-            LatencyEvaluator(),
+            Subset(LatencyEvaluator(), timed),
             RetrievalComparisonEvaluator(twins),
         ]
     )
@@ -94,11 +142,17 @@ def default_config(search: Callable[..., Any]) -> str | None:
 
 
 def run(
-    dataset: Path, out: Path, backend: str | None = None, strict: bool = False
+    dataset: Path,
+    out: Path,
+    backend: str | None = None,
+    strict: bool = False,
+    system: str = ASSISTANT,
 ) -> dict[str, Any]:
     """Everything that can stop a run (the output folder, dataset, backend, index, a question
     the pipeline would reject) is checked before the first question is asked. An id the corpus
-    does not hold stops it only when strict; otherwise it is listed under "warnings"."""
+    does not hold stops it only when strict; otherwise it is listed under "warnings". A
+    baseline `system` (`evals.systems`) answers in place of the assistant and is not searched
+    per retrieval configuration: that comparison is of the assistant's own search."""
     from assistant.answer.backends import get_backend
     from assistant.answer.pipeline import (
         QuestionError,
@@ -111,12 +165,8 @@ def run(
     from assistant.retrieve.hybrid import load_index, search
 
     started = time.perf_counter()
-    report.check_out(out)
-    known = known_ids(config.corpus_dir())
-    twins = load_twins(config.corpus_dir())
-    examples = load_dataset(dataset, known, strict)
-    warnings = unresolved(examples, known)
-    for example in examples:
+    checked = check(dataset, out, strict)
+    for example in checked.examples:
         try:
             check_question(example.question)
         except QuestionError as exc:
@@ -136,19 +186,45 @@ def run(
         )
         return sections([hit.section_cite for hit in hits])
 
-    records = collect(examples, ask, rank)
-    overall, by_language = score(records, evaluators(known, index, twins))
+    if system == ASSISTANT:
+        records = collect(checked.examples, ask, rank)
+    else:
+        records = collect(checked.examples, baseline(system, index))
+    meta = {
+        "system": system,
+        "backend": records[0].answer.backend if system == ASSISTANT else None,
+        "retrieval_default": default_config(search) if system == ASSISTANT else None,
+    }
+    evaluator = evaluators(checked.known, index, checked.twins)
+    return report_on(checked, records, evaluator, index, out, meta, started)
+
+
+def report_on(
+    checked: Checked,
+    records: list[Record],
+    evaluator: Evaluator,
+    index: Index,
+    out: Path,
+    meta: dict[str, Any],
+    started: float,
+) -> dict[str, Any]:
+    """Score the records and write the report; `meta` says which system answered and how."""
+    overall, by_language = score(records, evaluator)
+    dataset = {
+        "path": str(checked.path),
+        "sha256": sha256(checked.path),
+        "n": len(checked.examples),
+    }
     result = report.build(
         records=records,
         overall=overall,
         by_language=by_language,
         meta={
-            "dataset": {"path": str(dataset), "sha256": _sha256(dataset), "n": len(examples)},
-            "backend": records[0].answer.backend,
+            "dataset": dataset,
+            **meta,
             "index": _index_meta(index),
-            "retrieval_default": default_config(search),
             "seconds": round(time.perf_counter() - started, 1),
-            "warnings": warnings,
+            "warnings": checked.warnings,
         },
     )
     report.write(result, out)
@@ -169,5 +245,5 @@ def _index_meta(index: Index) -> dict[str, Any]:
     }
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -344,7 +344,9 @@ def test_report_is_written_whole_and_replaces_an_old_one(tmp_path: Path) -> None
     (out / "stale.png").write_text("")
     report.write(result, out)
     assert sorted(p.name for p in out.iterdir()) == [
+        "items.csv",
         "metrics.png",
+        "report.html",
         "report.json",
         "report.md",
         "retrieval.png",
