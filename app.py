@@ -11,6 +11,7 @@ browser's language when that is Chinese, and English otherwise.
 
 import streamlit as st
 
+from assistant.answer.backends import names as backend_names
 from assistant.answer.messages import DISCLAIMER
 from assistant.text import sentences
 from assistant.ui import help as help_panel
@@ -53,6 +54,12 @@ with st.sidebar:
         ["auto", "en", "zh"],
         format_func={"auto": t("answer-same"), **LANGUAGE_NAMES}.get,
         key="lang",
+    )
+    st.selectbox(
+        t("backend"),
+        sorted(backend_names(), key=lambda name: name != "extractive"),
+        key="backend",
+        help=t("backend-help"),
     )
     st.divider()
     st.markdown(f"**{t('get-help')}**")

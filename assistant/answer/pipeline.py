@@ -1,11 +1,15 @@
 """The answer pipeline: the one function the CLI, the app and the evaluation harness call.
 
 guard → retrieve → abstain or compose (through a backend) → verify → render. The question text
-is never logged or stored: it may describe what happened to the person asking.
+is never logged or stored: it may describe what happened to the person asking. `answer_stream`
+is the same pipeline reporting as it goes: a backend that writes with a model passes on each
+sentence once it is verified, and only the length of what it has not verified yet.
 """
 
 import re
 import time
+import unicodedata
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +17,19 @@ from langchain_core.runnables import RunnableLambda
 
 from assistant.answer import history as followups
 from assistant.answer.abstain import can_answer
-from assistant.answer.backends import Backend, ComposeRequest, Draft, get_backend
+from assistant.answer.backends import (
+    Backend,
+    ComposeRequest,
+    Draft,
+    Progress,
+    Sentence,
+    StreamingBackend,
+    drained,
+    get_backend,
+)
 from assistant.answer.classify import Intent, classify
 from assistant.answer.guard import without_injection
+from assistant.answer.llm import FALLBACK, removed_line
 from assistant.answer.messages import (
     ABSTAIN,
     DISCLAIMER,
@@ -58,7 +72,11 @@ class QuestionError(ValueError):
 
 
 def check_question(question: str) -> str:
-    text = question.strip()
+    """The question without control and invisible format characters (a question made only of
+    zero-width or direction marks is empty), or QuestionError saying what to change."""
+    text = "".join(
+        c for c in question if c in "\n\t" or unicodedata.category(c) not in {"Cc", "Cf"}
+    ).strip()
     if not text:
         raise QuestionError(EMPTY_QUESTION)
     if len(text) > MAX_QUESTION_CHARS:
@@ -80,6 +98,26 @@ def answer(
 ) -> Answer:
     """Answer one question, with earlier turns for follow-ups. Raises QuestionError for an
     empty or over-long question and UnknownBackend for a backend name not registered."""
+    return drained(_answering(question, history, lang, backend))
+
+
+def answer_stream(
+    question: str,
+    history: list[Turn] | None = None,
+    lang: str | None = None,
+    backend: str = "extractive",
+) -> Iterator[Progress | Sentence | Answer]:
+    """The answer as it is written: Progress (characters generated, not yet verified) and each
+    verified Sentence while a model writes, then the finished Answer, always last. An answer
+    that falls back to the extractive one says so there; sentences shown before it are
+    verified all the same. Raises as answer() does, when first iterated."""
+    final = yield from _answering(question, history, lang, backend)
+    yield final
+
+
+def _answering(
+    question: str, history: list[Turn] | None, lang: str | None, backend: str
+) -> Generator[Progress | Sentence, None, Answer]:
     started = time.perf_counter()
     text = check_question(question)
     composer = get_backend(backend)
@@ -97,18 +135,25 @@ def answer(
     else:
         topic = classify(resolved) if follow_up else intent
         about = followups.discussed(history) if follow_up else ()
-        outcome = _compose(query, follow_up, about, language, victim, topic, index, composer)
-    draft = verify(outcome.draft, index)
-    status, notice = outcome.status, outcome.notice
+        outcome = yield from _compose(
+            query, resolved, follow_up, about, language, victim, topic, index, composer
+        )
+    composed = outcome.draft
+    draft = verify(composed, index)
+    status, notice, body = outcome.status, outcome.notice, draft.body
     if status == "answered" and not draft.citations:
         status, notice = "abstained", ABSTAIN[language]
+    elif composed.fallback:
+        notice = FALLBACK[language]
+    elif composed.removed:
+        body = f"{body}\n\n{removed_line(composed.removed, language)}"
     disclaimer = DISCLAIMER[language]
     finished = time.perf_counter()
     return Answer(
         question=text,
         language=language,
         status=status,
-        answer=markdown(notice, draft.body, draft.citations, disclaimer, language),
+        answer=markdown(notice, body, draft.citations, disclaimer, language),
         citations=draft.citations,
         disclaimer=disclaimer,
         timings_ms=Timings(
@@ -122,6 +167,9 @@ def answer(
         backend=composer.name,
         intent=intent.label,
         intent_probabilities=intent.probabilities,
+        fallback=composed.fallback,
+        fallback_reason=composed.fallback_reason,
+        removed=composed.removed,
     )
 
 
@@ -157,6 +205,7 @@ def _refuse(asked: str, language: Language, index: Index) -> _Outcome:
 
 def _compose(
     query: str,
+    wording: str,
     follow_up: str,
     discussed: tuple[str, ...],
     language: Language,
@@ -164,11 +213,12 @@ def _compose(
     intent: Intent,
     index: Index,
     composer: Backend,
-) -> _Outcome:
+) -> Generator[Progress | Sentence, None, _Outcome]:
     """Retrieve, then abstain or let the backend compose. A follow-up is searched joined to the
     question it follows (query); its own words (follow_up) tell the backend what is asked about
     that topic, and the sections the previous answer discussed what "that" refers to. A
-    question naming a provision the corpus holds is answered from it, however the search went."""
+    question naming a provision the corpus holds is answered from it, however the search went.
+    A model is asked in the person's own wording, not the padded search text."""
     hits = search_in(language, query, k=RETRIEVE_K, index=index)
     named = () if follow_up else tuple(named_provisions(query, catalog(index)))
     if not (named and not intent.off_topic) and not can_answer(query, hits, intent, index):
@@ -180,9 +230,12 @@ def _compose(
     )
     retrieved = time.perf_counter()
     request = ComposeRequest(
-        query, language, victim, hits, help_hits, index, follow_up, discussed, named
+        query, language, victim, hits, help_hits, index, follow_up, discussed, named, wording
     )
-    draft = composer.compose(request)
+    if isinstance(composer, StreamingBackend):
+        draft = yield from composer.stream(request)
+    else:
+        draft = composer.compose(request)
     return _Outcome("answered", "", draft, retrieved, hits)
 
 

@@ -50,3 +50,10 @@ class Answer(BaseModel):
     backend: str = "extractive"
     intent: str = Field("", description="law, help, harmful or off_topic, from the classifier")
     intent_probabilities: dict[str, float] = Field(default_factory=dict)
+    fallback: bool = Field(
+        False, description="the backend's answer was replaced by the extractive one"
+    )
+    fallback_reason: str = Field("", description="why, in one line, when fallback is true")
+    removed: int = Field(
+        0, description="sentences of the model's answer removed as unsupported by their sources"
+    )

@@ -2,7 +2,9 @@
 question is about something done to the asker, the sources panel and the feedback form.
 
 Quoted corpus and user text reaches the screen escaped, so a "$", "*" or "![...]" in a statute or
-an uploaded file shows as written instead of turning into maths, emphasis or a remote image.
+an uploaded file shows as written instead of turning into maths, emphasis or a remote image; so
+does every sentence a language model wrote. While a model writes, only sentences already
+verified are shown; the text after them is shown as a count of characters, never as words.
 """
 
 import re
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 import streamlit as st
 
 from assistant import feedback
+from assistant.answer.backends import Progress, Sentence
 from assistant.answer.schema import Answer, Citation
 from assistant.text import without_citations
 from assistant.ui import help as help_panel
@@ -20,6 +23,10 @@ from assistant.ui.strings import STRINGS, format_date, language, t
 from assistant.ui.text import anchor, escape, highlight, link, link_markers, pieces
 
 STREAM_PAUSE = 0.02
+PROGRESS_EVERY = 0.25
+_HEADING = re.compile(r"^\*\*[^*]+\*\*$")
+_PREFIX = re.compile(r"^(?:- |> )")
+_MARKERS = re.compile(r"(\[\d+\])")
 
 
 def _escape_quotes(markdown: str, citations: list[Citation]) -> str:
@@ -47,9 +54,34 @@ def _anchors(answer: Answer, turn: int) -> dict[int, str]:
     return {c.n: anchor(turn, group[0].n) for group in _groups(answer) for c in group}
 
 
+def _escape_generated(markdown: str) -> str:
+    """Escape everything but the pipeline's headings, list and quote prefixes and markers: in a
+    model's answer any sentence may hold Markdown the model wrote."""
+    lines = []
+    for line in markdown.splitlines():
+        if _HEADING.match(line):
+            lines.append(line)
+            continue
+        prefix = _PREFIX.match(line)
+        start = prefix.end() if prefix else 0
+        parts = _MARKERS.split(line[start:])
+        shown = "".join(part if _MARKERS.fullmatch(part) else escape(part) for part in parts)
+        lines.append(line[:start] + shown)
+    return "\n".join(lines)
+
+
+def _generated(answer: Answer) -> bool:
+    return answer.status == "answered" and not answer.fallback and answer.backend != "extractive"
+
+
 def safe_markdown(markdown: str, answer: Answer, turn: int) -> str:
-    """Part of an answer ready for st.markdown: quotes escaped, markers linked to sources."""
-    return link_markers(_escape_quotes(markdown, answer.citations), _anchors(answer, turn))
+    """Part of an answer ready for st.markdown: quotes (or a model's sentences) escaped, markers
+    linked to sources."""
+    if _generated(answer):
+        escaped = _escape_generated(markdown)
+    else:
+        escaped = _escape_quotes(markdown, answer.citations)
+    return link_markers(escaped, _anchors(answer, turn))
 
 
 def _stream(markdown: str) -> Iterator[str]:
@@ -139,6 +171,32 @@ def show_answer(answer: Answer, turn: int, quick: bool, stream: bool = False) ->
             _help_box()
         show_sources(answer, turn)
     show_feedback(answer, turn)
+
+
+def show_streamed(events: Iterator[Progress | Sentence | Answer], turn: int, quick: bool) -> Answer:
+    """An answer as the pipeline reports it: each verified sentence once it is verified, with a
+    count of the characters written but not yet checked below them; then the whole answer in
+    their place. An answer the model could not write says why, in one line, above it."""
+    with st.spinner(t("thinking")):
+        event = next(events)
+    live = st.empty()
+    shown: list[str] = []
+    updated = 0.0
+    while not isinstance(event, Answer):
+        if isinstance(event, Sentence):
+            shown.append(event.text)
+        if isinstance(event, Sentence) or time.monotonic() - updated > PROGRESS_EVERY:
+            with live.container():
+                st.markdown(_escape_generated("\n\n".join(shown)))
+                if isinstance(event, Progress):
+                    st.caption(t("writing", chars=event.chars))
+            updated = time.monotonic()
+        event = next(events)
+    live.empty()
+    if event.fallback:
+        st.warning(t("llm-failed", reason=event.fallback_reason))
+    show_answer(event, turn, quick, stream=not shown)
+    return event
 
 
 def show_feedback(answer: Answer, turn: int) -> None:

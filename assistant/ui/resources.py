@@ -11,12 +11,13 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import streamlit as st
 
 from assistant import config, store
 from assistant.answer import render
+from assistant.answer.backends import Progress, Sentence
 from assistant.answer.schema import Answer, Citation, Turn
 from assistant.ui.strings import t
 
@@ -52,12 +53,15 @@ def wait_ready() -> None:
     _warm_up().join()
 
 
-def ask(question: str, history: list[Turn], lang: str | None) -> Answer:
-    """The pipeline's answer, after the warm-up so two threads never load the model at once."""
-    from assistant.answer.pipeline import answer
+def ask(
+    question: str, history: list[Turn], lang: str | None, backend: str = "extractive"
+) -> Iterator[Progress | Sentence | Answer]:
+    """The pipeline's answer as it is written (verified sentences, then the Answer), after the
+    warm-up so two threads never load the model at once."""
+    from assistant.answer.pipeline import answer_stream
 
     wait_ready()
-    return answer(question, history=history, lang=lang)
+    yield from answer_stream(question, history=history, lang=lang, backend=backend)
 
 
 def index() -> store.Index:

@@ -6,7 +6,7 @@ from assistant.answer.pipeline import QuestionError
 from assistant.answer.schema import Answer, Turn
 from assistant.store import IndexMissing
 from assistant.ui import resources
-from assistant.ui.answer_view import show_answer
+from assistant.ui.answer_view import show_answer, show_streamed
 from assistant.ui.strings import EXAMPLES, language, t
 from assistant.ui.text import escape
 
@@ -67,13 +67,13 @@ if question:
     with st.chat_message("user"):
         st.markdown(escape(question))
     with st.chat_message("assistant"):
+        backend = st.session_state.get("backend", "extractive")
         try:
-            with st.spinner(t("thinking")):
-                answer = resources.ask(question, _history(turns), lang)
+            events = resources.ask(question, _history(turns), lang, backend)
+            answer = show_streamed(events, len(turns), quick)
         except QuestionError as exc:
             st.warning(str(exc).capitalize())
         except IndexMissing as exc:
             st.error(t("cannot-open", error=exc))
         else:
             turns.append((question, answer))
-            show_answer(answer, len(turns) - 1, quick, stream=True)
