@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chromadb.errors import ChromaError
 from pydantic import BaseModel
 
 from assistant import classifier, config, store
@@ -31,6 +32,10 @@ from assistant.text import sentences
 
 DOC_FOLDERS = ("explainers", "guidelines", "news", "help")
 PIPELINE_FILES = (chunk.__file__, documents.__file__, statutes.__file__, store.__file__)
+
+
+class BuildError(RuntimeError):
+    """The build could not finish writing; the message says so in one line."""
 
 
 class BuildSummary(BaseModel):
@@ -269,10 +274,28 @@ def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
 
 
 def build(corpus: Path | None = None, index_dir: Path | None = None) -> BuildSummary:
-    """Build or update the index; returns what was done. Raises nothing for a bad corpus file."""
-    started = time.perf_counter()
-    corpus = corpus or config.corpus_dir()
+    """Build or update the index; returns what was done. Raises nothing for a bad corpus file,
+    and BuildError, one line, when the index cannot be written (a full disk, a file size
+    limit): the previous build then still serves, since its manifest was never replaced."""
     index_dir = index_dir or config.index_dir()
+    try:
+        return _build(corpus or config.corpus_dir(), index_dir)
+    except OSError as exc:
+        reason = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else exc
+        raise BuildError(_failed(index_dir, reason)) from exc
+    except ChromaError as exc:
+        raise BuildError(_failed(index_dir, " ".join(str(exc).split()))) from exc
+
+
+def _failed(index_dir: Path, reason: object) -> str:
+    return (
+        f"the index build in {index_dir} failed ({reason}); the previous build still serves. "
+        "Free disk space (or fix the cause) and run `python -m assistant index` again"
+    )
+
+
+def _build(corpus: Path, index_dir: Path) -> BuildSummary:
+    started = time.perf_counter()
     index_dir.mkdir(parents=True, exist_ok=True)
     inputs = corpus_inputs(corpus)
     manifest = store.read_manifest(index_dir)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
 from pydantic import BaseModel
 from pypdf import PdfReader
 
@@ -28,7 +29,16 @@ from assistant.ingest.documents import Document, FrontMatter
 
 COLLECTION = "user-docs"
 KIND = "user"
+# Leaflets, guidance notes and policies are well under this; the app's upload box
+# (.streamlit/config.toml server.maxUploadSize) stops larger files before they reach here.
 MAX_BYTES = 10 * 1024 * 1024
+# Every page is read and every passage embedded while the page waits: past these, adding one
+# file would keep it busy for minutes. A longer document can be added in parts.
+MAX_PDF_PAGES = 1000
+MAX_TEXT_CHARS = 1_000_000
+# Python's HTML parser takes seconds per hundred thousand elements; a page with more is not a
+# document someone wrote but generated markup (or an attempt to stall the app).
+MAX_HTML_ELEMENTS = 100_000
 FORMATS = {
     ".pdf": "pdf",
     ".html": "html",
@@ -37,7 +47,21 @@ FORMATS = {
     ".markdown": "markdown",
     ".txt": "text",
 }
-_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th", "div"]
+# Content that is certainly not text, whatever the file's name says: archives (a zip bomb
+# renamed .html or .txt), compressed data, images and programs.
+_BINARY_STARTS = (
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x7fELF",
+    b"%PDF-",
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "td", "th", "div"}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -60,11 +84,23 @@ class UserDocument(BaseModel):
 
 
 def _pdf_text(data: bytes) -> str:
-    """Any failure inside pypdf means the same thing to the person uploading: not a usable PDF."""
+    """Any failure inside pypdf means the same thing to the person uploading: not a usable PDF.
+    pypdf itself stops a compressed stream that would unpack past its own limit (a PDF
+    decompression bomb), which lands here too."""
+    if b"%PDF-" not in data[:1024]:
+        raise UploadError("This file is not a PDF, although its name ends in .pdf.")
     try:
         reader = PdfReader(io.BytesIO(data))
         locked = reader.is_encrypted and not reader.decrypt("")
+        count = 0 if locked else len(reader.pages)
+        if count > MAX_PDF_PAGES:
+            raise UploadError(
+                f"This PDF has {count} pages; up to {MAX_PDF_PAGES} can be added at once. "
+                "Split it into parts."
+            )
         pages = [] if locked else [page.extract_text() or "" for page in reader.pages]
+    except UploadError:
+        raise
     except Exception as exc:
         raise UploadError("This file could not be read as a PDF. It may be damaged.") from exc
     if locked:
@@ -72,26 +108,68 @@ def _pdf_text(data: bytes) -> str:
     return "\n\n".join(pages)
 
 
-def _leaf_blocks(soup: BeautifulSoup) -> Iterator[str]:
-    """Text of block elements that hold no other block, headings as Markdown headings, so a
-    paragraph stays one paragraph however many links or bold words it contains."""
-    for element in soup.find_all(_BLOCKS):
-        if element.find(_BLOCKS):
+def _refuse_binary(data: bytes, kind: str) -> None:
+    if b"\x00" in data or data.lstrip().startswith(_BINARY_STARTS):
+        raise UploadError(
+            f"This file is not {kind}: it holds binary data (an archive, image or program, "
+            "for example). Add documents as PDF, HTML, Markdown or plain text."
+        )
+
+
+def _block_of(tag: Tag | None, known: dict[int, Tag | None]) -> Tag | None:
+    """The nearest block element at or above `tag`, remembered for every element passed on
+    the way up, so a page is walked once however deeply it nests."""
+    passed = []
+    while tag is not None and id(tag) not in known:
+        if tag.name in _BLOCKS:
+            known[id(tag)] = tag
+            break
+        passed.append(tag)
+        tag = tag.parent
+    found = None if tag is None else known[id(tag)]
+    for element in passed:
+        known[id(element)] = found
+    return found
+
+
+def _paragraphs(soup: BeautifulSoup) -> Iterator[str]:
+    """The page's text as paragraphs, one for each run of text in the same block element,
+    headings as Markdown headings: a paragraph stays one paragraph however many links or bold
+    words it contains, and text beside a nested block (or in markup left unclosed) is kept."""
+    known: dict[int, Tag | None] = {}
+    block: Tag | None = None
+    words: list[str] = []
+    for item in soup.descendants:
+        if not isinstance(item, NavigableString) or isinstance(item, PreformattedString):
             continue
-        text = element.get_text(" ", strip=True)
-        if not text:
-            continue
-        name = element.name
-        level = int(name[1]) if name[0] == "h" and name[1:].isdigit() else 0
-        yield f"{'#' * min(level, 3)} {text}" if level else text
+        around = _block_of(item.parent, known)
+        if around is not block and words:
+            yield _paragraph(block, words)
+            words = []
+        block = around
+        if item.strip():
+            words.append(item.strip())
+    if words:
+        yield _paragraph(block, words)
+
+
+def _paragraph(block: Tag | None, words: list[str]) -> str:
+    name = block.name if block is not None else ""
+    level = int(name[1]) if name[:1] == "h" and name[1:].isdigit() else 0
+    text = " ".join(words)
+    return f"{'#' * min(level, 3)} {text}" if level else text
 
 
 def _html_text(data: bytes) -> str:
+    if data.count(b"<") > MAX_HTML_ELEMENTS:
+        raise UploadError(
+            f"This web page has more than {MAX_HTML_ELEMENTS:,} elements, too many to read. "
+            "Save it as PDF or plain text and add that."
+        )
     soup = BeautifulSoup(data, "html.parser")
     for element in soup(["script", "style", "noscript", "template", "head", "svg"]):
         element.decompose()
-    blocks = list(_leaf_blocks(soup))
-    return "\n\n".join(blocks) if blocks else soup.get_text("\n")
+    return "\n\n".join(_paragraphs(soup))
 
 
 def _decode(data: bytes) -> str:
@@ -122,6 +200,8 @@ def extract_text(filename: str, data: bytes) -> str:
         raise UploadError("This file is empty.")
     if len(data) > MAX_BYTES:
         raise UploadError(f"This file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    if kind != "pdf":
+        _refuse_binary(data, {"html": "a web page", "markdown": "Markdown", "text": "text"}[kind])
     if kind == "pdf":
         text = _pdf_text(data)
     elif kind == "html":
@@ -130,9 +210,15 @@ def extract_text(filename: str, data: bytes) -> str:
         text = _markdown_text(data)
     else:
         text = _decode(data)
+    text = _CONTROL.sub("", text)
     if not re.search(r"\w", text):
         hint = " A scanned PDF holds pictures of text, not text." if kind == "pdf" else ""
         raise UploadError(f"No text could be read from this file.{hint}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise UploadError(
+            f"This file holds {len(text):,} characters of text; up to {MAX_TEXT_CHARS:,} can be "
+            "added at once. Split it into parts."
+        )
     return text
 
 
@@ -166,7 +252,8 @@ def add_document(
     """Chunk, embed and store one upload; the same title and bytes again replace the earlier copy.
 
     Everything that can fail (reading, chunking, embedding) happens before the collection is
-    touched, so a bad file leaves what is indexed as it was.
+    touched, so a bad file leaves what is indexed as it was; and the new copy is written before
+    the old one's leftover passages go, so a crash at any point loses no document.
     """
     title, source = title.strip(), source.strip()
     if len(title) < 3:
@@ -191,13 +278,16 @@ def add_document(
     vectors = embedder.embed_documents([c.embed_text for c in chunks])
     added_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     target = collection(index_dir)
-    target.delete(where={"doc_id": meta.id})
-    target.add(
-        ids=[c.id for c in chunks],
+    ids = [c.id for c in chunks]
+    stale = set(target.get(where={"doc_id": meta.id}, include=[])["ids"]) - set(ids)
+    target.upsert(
+        ids=ids,
         documents=[c.text for c in chunks],
         metadatas=[c.metadata | {"added_at": added_at} for c in chunks],
         embeddings=vectors,
     )
+    if stale:
+        target.delete(ids=sorted(stale))
     return UserDocument(
         doc_id=meta.id,
         title=title,

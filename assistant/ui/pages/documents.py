@@ -21,6 +21,14 @@ with st.form("add-document", clear_on_submit=True):
     file = st.file_uploader(
         t("field-document"), type=[suffix.lstrip(".") for suffix in upload.FORMATS]
     )
+    st.caption(
+        t(
+            "upload-limits",
+            mb=upload.MAX_BYTES // (1024 * 1024),
+            pages=f"{upload.MAX_PDF_PAGES:,}",
+            chars=f"{upload.MAX_TEXT_CHARS:,}",
+        )
+    )
     title = st.text_input(t("field-title"), placeholder=t("title-example"))
     source = st.text_input(t("field-source"), placeholder=t("source-example"))
     date = st.date_input(t("field-date"), value=dt.date.today(), format="YYYY-MM-DD")
