@@ -1,4 +1,4 @@
-"""Command line: `python -m assistant index | ask | chat | classify`.
+"""Command line: `python -m assistant index | ask | chat | classify | fetch-legislation`.
 
 Errors a person can fix (no index, bad input, unreachable server) end in one line on stderr
 saying what to do, never a traceback.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from assistant.answer.schema import Turn
+from assistant.answer.schema import Answer, Turn
 from assistant.embed import ModelError
 from assistant.store import IndexMissing
 
@@ -26,9 +26,12 @@ class UsageError(ValueError):
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from assistant.ingest.build import build
+    from assistant.ingest.build import BuildError, build
 
-    summary = build()
+    try:
+        summary = build()
+    except BuildError as exc:
+        raise UsageError(str(exc)) from exc
     for line in summary.skipped:
         print(f"skipped {line}", file=sys.stderr)
     for line in summary.notes:
@@ -59,11 +62,47 @@ def cmd_ask(args: argparse.Namespace) -> int:
         result = answer(args.question, history=history, lang=args.lang, backend=args.backend)
     except (QuestionError, UnknownBackend) as exc:
         raise UsageError(str(exc)) from exc
+    note_fallback(result)
     if args.json:
         print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
         print(result.answer)
     return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Official e-Legislation XML into corpus/statutes/: nothing changes unless every chapter
+    asked for downloads whole and checks out."""
+    from assistant.ingest.fetch import FetchError, fetch
+
+    if not args.cap and not args.all:
+        raise UsageError("name chapters with --cap N (repeatable) or ask for --all")
+    try:
+        outcome = fetch(
+            None if args.all else args.cap,
+            args.lang or ("en", "zh-Hant"),
+            url=args.base_url,
+            replace=args.replace,
+        )
+    except FetchError as exc:
+        raise UsageError(str(exc)) from exc
+    for line in outcome.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    for item in outcome.unchanged:
+        print(f"unchanged {item.file} (Cap. {item.chapter}, {item.version_date})")
+    for item in outcome.written:
+        replaced = f", replacing {item.replaced}" if item.replaced else ""
+        print(f"wrote {item.file} (Cap. {item.chapter}, {item.version_date}{replaced})")
+    if outcome.written:
+        print("run `python -m assistant index` to answer from them")
+    return 0
+
+
+def note_fallback(result: Answer) -> None:
+    """One line on stderr when the chosen backend's answer was replaced by the extractive one,
+    so a script reading stdout still gets a whole answer."""
+    if result.fallback:
+        print(f"note: {result.fallback_reason}; giving the extractive answer", file=sys.stderr)
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -115,6 +154,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         except QuestionError as exc:
             print(f"error: {exc}", file=sys.stderr)
             continue
+        note_fallback(result)
         print()
         print(result.answer)
         history += [
@@ -139,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     chat = commands.add_parser("chat", help="ask questions one after another, with follow-ups")
     for sub in (ask, chat):
         sub.add_argument(
-            "--backend", default="extractive", help="answer backend (default: %(default)s)"
+            "--backend",
+            default="extractive",
+            help="answer backend: extractive (no model), openai, ollama or llamacpp; "
+            "see README, Using an LLM (default: %(default)s)",
         )
         sub.add_argument(
             "--lang", choices=["en", "zh"], help="answer language (default: the question's)"
@@ -152,6 +195,22 @@ def main(argv: list[str] | None = None) -> int:
     classify.add_argument("question", help="the question, in quotes")
     classify.add_argument("--json", action="store_true", help="print the result as JSON")
     classify.set_defaults(run=cmd_classify)
+    fetch = commands.add_parser(
+        "fetch-legislation", help="download official e-Legislation XML into corpus/statutes/"
+    )
+    fetch.add_argument("--cap", action="append", default=[], help="chapter number (repeatable)")
+    fetch.add_argument("--all", action="store_true", help="every ordinance in the archives")
+    fetch.add_argument("--lang", action="append", choices=["en", "zh-Hant"], help="default: both")
+    fetch.add_argument(
+        "--base-url",
+        help="where the archives are (default: $HKLAW_LEGISLATION_URL, else DATA.GOV.HK)",
+    )
+    fetch.add_argument(
+        "--replace",
+        action="store_true",
+        help="let a fetched chapter replace the corpus file (or excerpt) it already has",
+    )
+    fetch.set_defaults(run=cmd_fetch)
 
     args = parser.parse_args(argv)
     try:

@@ -127,7 +127,9 @@ def test_chinese_interface_draws_chinese_characters(page: Any) -> None:
     page.get_by_test_id("stSidebar").get_by_text("中文", exact=True).click()
     question_box = page.get_by_placeholder(ZH["placeholder"])
     question_box.wait_for(timeout=30_000)
-    answer_language = page.get_by_test_id("stSelectbox").locator("input")
+    answer_language = (
+        page.get_by_test_id("stSelectbox").filter(has_text=ZH["answer-language"]).locator("input")
+    )
     sync_api.expect(answer_language).to_have_value(ZH["answer-same"])
     assert page.get_by_role("link", name=ZH["nav-coverage"]).is_visible()
     assert page.get_by_role("button", name=ZH["get-help"]).is_visible()

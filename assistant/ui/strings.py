@@ -24,6 +24,12 @@ EN: dict[str, str] = {
     "quick-help": "Short answer, key provision and help numbers first; full detail folded below.",
     "answer-language": "Answer language",
     "answer-same": "Same as the question",
+    "backend": "Answer writer",
+    "backend-help": (
+        "extractive quotes the sources and needs no language model. The others write with a "
+        "model set up as in the README (Using an LLM); each sentence they write is checked "
+        "against its sources, and those not supported are removed."
+    ),
     "get-help": "Get help now",
     # the help panel
     "help-police": "Police",
@@ -80,6 +86,9 @@ EN: dict[str, str] = {
         "Questions are not saved: they stay in this browser tab until you close it."
     ),
     "thinking": "Looking up the law and the explainers…",
+    "writing": "Writing and checking the answer… ({chars} characters not checked yet)",
+    "llm-failed": "The language model could not be used ({reason}). The answer below quotes "
+    "the sources instead.",
     "cannot-open": "The law library cannot be opened: {error}",
     "not-built": "The law library (the search index) has not been built on this computer yet.",
     "build-from-terminal": "Build it from a terminal in the project folder:",
@@ -126,6 +135,10 @@ EN: dict[str, str] = {
         "are kept on this computer and are used for everyone who uses this copy of the assistant."
     ),
     "field-document": "Document",
+    "upload-limits": (
+        "Up to {mb} MB a file, {pages} pages for a PDF and {chars} characters of text. "
+        "A scanned PDF holds pictures of text, which cannot be read."
+    ),
     "field-title": "Title",
     "title-example": "e.g. School guidance on deepfake incidents",
     "field-source": "Source",
@@ -152,6 +165,11 @@ ZH: dict[str, str] = {
     "quick-help": "先顯示簡短回答、主要條文及求助電話；詳細內容摺疊於下方。",
     "answer-language": "回答語言",
     "answer-same": "跟隨問題的語言",
+    "backend": "回答方式",
+    "backend-help": (
+        "extractive 只引用資料來源，毋須語言模型。其他方式以語言模型撰寫（設定見 README 的"
+        "「Using an LLM」）；每句均會與其來源核對，未獲支持的句子會被刪除。"
+    ),
     "get-help": "即時求助",
     "help-police": "警方",
     "help-rainlily": "風雨蘭性暴力求助熱線",
@@ -202,6 +220,8 @@ ZH: dict[str, str] = {
         "問題不會被儲存：只會留在這個瀏覽器分頁，直至你關閉它。"
     ),
     "thinking": "正在查找法例及解說…",
+    "writing": "正在撰寫及核對回答…（尚有 {chars} 個字元未核對）",
+    "llm-failed": "未能使用語言模型（{reason}）。以下改為直接引用資料來源的回答。",
     "cannot-open": "未能開啟法律資料庫：{error}",
     "not-built": "這部電腦尚未建立法律資料庫（搜尋索引）。",
     "build-from-terminal": "請在專案資料夾的終端機執行：",
@@ -248,6 +268,10 @@ ZH: dict[str, str] = {
         "文件保存在這部電腦，所有使用這份助理的人都會用到。"
     ),
     "field-document": "文件",
+    "upload-limits": (
+        "每個檔案最多 {mb} MB；PDF 最多 {pages} 頁；文字最多 {chars} 字。"
+        "掃描的 PDF 只有文字的圖片，無法讀取。"
+    ),
     "field-title": "標題",
     "title-example": "例如：學校處理深偽影像事件指引",
     "field-source": "來源",
