@@ -6,6 +6,7 @@ saying what to do, never a traceback.
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -220,6 +221,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`ask ... | head`): not an error to report. Python would print
+        # one more traceback flushing stdout at exit, so stdout is pointed at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

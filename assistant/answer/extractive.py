@@ -221,7 +221,9 @@ def _ranked_leads(
     answers, and the closeness is kept as the hit's `dense`) plus its BM25 score relative to the
     best lead's, weighted 0.3. On the English gold questions the best picked a right document
     for 80 of 83, meaning alone 75. An uploaded document has no lead, so its best passage
-    stands in. A document is read in the question's language: its twin's lead stands for it."""
+    stands in. A document is read in the question's language: its twin's lead stands for it,
+    and a document written in that language comes before one that is not (an English-only news
+    report led Chinese answers to questions Chinese explainers answer)."""
     documents = [
         hit for hit in hits if hit.via == "search" and hit.kind in DOCUMENT_KINDS and related(hit)
     ][:TOP_DOCUMENTS]
@@ -240,8 +242,13 @@ def _ranked_leads(
         cid: closeness.get(cid, -1.0) + LEAD_WORDS_WEIGHT * words.get(cid, 0.0) / most
         for cid in leads
     }
+
+    def order(cid: str) -> tuple[bool, float]:
+        written = found.metadata.get(cid, leads[cid].metadata).get("language", "")
+        return str(written).startswith(language), fits[cid]
+
     ranked = []
-    for cid in sorted(leads, key=fits.__getitem__, reverse=True):
+    for cid in sorted(leads, key=order, reverse=True):
         hit = leads[cid]
         if cid in found.texts:
             hit = Hit(
