@@ -43,13 +43,24 @@ CONTRACT_KEYS = (
     "latency_ms_p50",
     "latency_ms_p95",
 )
-EXTRA_KEYS = ("refusal_recall", "answer_language_rate", "support_rate", "support_cosine_mean")
-NOT_FRACTIONS = frozenset({"n", "must_not_say_violations", "latency_ms_p50", "latency_ms_p95"})
+EXTRA_KEYS = (
+    "refusal_recall",
+    "answer_language_rate",
+    "support_rate",
+    "support_cosine_mean",
+    "fallback_rate",
+    "removed_per_answer",
+)
+NOT_FRACTIONS = frozenset(
+    {"n", "must_not_say_violations", "removed_per_answer", "latency_ms_p50", "latency_ms_p95"}
+)
 LOWER_IS_BETTER = frozenset(
     {
         "must_not_say_violations",
         "false_abstain_rate",
         "false_refusal_rate",
+        "fallback_rate",
+        "removed_per_answer",
         "latency_ms_p50",
         "latency_ms_p95",
     }

@@ -27,6 +27,7 @@ from evals.behaviour import BehaviourEvaluator
 from evals.citations import CitationEvaluator
 from evals.content import ContentEvaluator
 from evals.dataset import DatasetError, Example, known_ids, load_dataset, unresolved
+from evals.fallback import FallbackEvaluator
 from evals.language import AnswerLanguageEvaluator
 from evals.latency import LatencyEvaluator
 from evals.retrieval import (
@@ -128,6 +129,7 @@ def evaluators(
             AnswerLanguageEvaluator(),
             SupportEvaluator(embed=load_embedder().embed_documents),
             Subset(LatencyEvaluator(), timed),
+            FallbackEvaluator(),
             RetrievalComparisonEvaluator(twins),
         ]
     )

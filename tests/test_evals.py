@@ -924,3 +924,15 @@ def test_intent_holdout_passes_its_ci_gate(
     assert (out / intents.CHART).read_bytes().startswith(b"\x89PNG")
     texts = {e.text for e in intents.load_intents(dataset)}
     assert not any(text in captured.out + captured.err for text in texts)
+
+
+def test_fallback_and_removed_sentences_are_counted_over_answered_questions() -> None:
+    from evals.fallback import FallbackEvaluator
+
+    records = [
+        record(example(id="a"), answer(fallback=True, fallback_reason="timed out")),
+        record(example(id="b"), answer(removed=3)),
+        record(example(id="c", expect="abstain"), answer(status="abstained")),
+    ]
+    metrics = FallbackEvaluator()(records).metrics
+    assert metrics == {"fallback_rate": 0.5, "removed_per_answer": 1.5}
