@@ -8,7 +8,7 @@ message says "not in this corpus", never "does not exist".
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -24,6 +24,7 @@ from assistant.citations import DOC_RE, SECTION_RE, doc_cite, is_statute_cite, s
 from assistant.ingest.build import corpus_files
 from assistant.ingest.statutes import load_statutes
 
+Row = TypeVar("Row", bound=BaseModel)
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Group = Annotated[list[Text], Field(min_length=1)]
 
@@ -103,7 +104,7 @@ def load_dataset(path: Path, known: frozenset[str], strict: bool = False) -> lis
     seen: set[str] = set()
     named = resolvable(known)
     for where, line in jsonl_lines(path):
-        example = _parse(line, where)
+        example = parse_line(line, where, Example)
         if example.id in seen:
             raise DatasetError(f"{where}: duplicate id {example.id!r}")
         seen.add(example.id)
@@ -117,7 +118,9 @@ def load_dataset(path: Path, known: frozenset[str], strict: bool = False) -> lis
     return examples
 
 
-def _parse(line: str, where: str) -> Example:
+def parse_line(line: str, where: str, model: type[Row]) -> Row:
+    """One JSONL line as `model`, or DatasetError naming the line and what is wrong with it;
+    datasets and answer files from other systems are read alike."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -125,7 +128,7 @@ def _parse(line: str, where: str) -> Example:
     if not isinstance(data, dict):
         raise DatasetError(f"{where}: expected a JSON object, got {type(data).__name__}")
     try:
-        return Example.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise DatasetError(f"{where}: {'; '.join(_describe(e) for e in exc.errors())}") from exc
 

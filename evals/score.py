@@ -13,7 +13,6 @@ warning and is left out of the figures, so a system that failed on a few questio
 measured; `--strict` makes it an error.
 """
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,13 +21,12 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     StringConstraints,
-    ValidationError,
     field_validator,
 )
 
 from assistant.answer.schema import Answer, Citation, Status, Timings
 from evals.base import Record
-from evals.dataset import DatasetError, Example
+from evals.dataset import DatasetError, Example, parse_line
 from evals.runner import Checked, check, evaluators, report_on, sha256
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -116,7 +114,7 @@ def load_answers(path: Path, checked: Checked, strict: bool = False) -> dict[str
         if not raw.strip():
             continue
         where = f"{path}, line {number}"
-        line = _parse(raw, where)
+        line = parse_line(raw, where, AnswerLine)
         if line.id in lines:
             raise DatasetError(f"{where}: a second answer for {line.id!r}")
         if line.id not in wanted:
@@ -159,20 +157,3 @@ def record(example: Example, line: AnswerLine) -> Record:
         backend=line.backend,
     )
     return Record(example, answer, millis / 1000)
-
-
-def _parse(raw: str, where: str) -> AnswerLine:
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DatasetError(f"{where}: bad JSON ({exc.msg} at column {exc.colno})") from exc
-    if not isinstance(data, dict):
-        raise DatasetError(f"{where}: expected a JSON object, got {type(data).__name__}")
-    try:
-        return AnswerLine.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']) or 'line'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise DatasetError(f"{where}: {problems}") from exc

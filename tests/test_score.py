@@ -49,7 +49,7 @@ def chunk_of(section: str) -> str:
     [
         ('{"id": "abs-japan", "answer": ', "line 1: bad JSON"),
         ('["abs-japan"]', "line 1: expected a JSON object"),
-        ('{"id": "abs-japan"}', "line 1: answer: Field required"),
+        ('{"id": "abs-japan"}', "line 1: missing field 'answer'"),
         ('{"id": "nope", "answer": ""}', "line 1: 'nope' is not a question of"),
         ('{"id": "abs-japan", "answer": "", "status": "maybe"}', "line 1: status:"),
     ],
