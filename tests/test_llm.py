@@ -8,6 +8,7 @@ need no index; the rest are slow (they build the index once per session).
 import itertools
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -55,6 +56,17 @@ def test_a_sentence_is_held_until_its_marker_has_arrived():
 def test_the_language_of_a_sentence_allows_citations_and_quoted_names():
     assert written_in("《刑事罪行條例》(Cap. 200) 第159AAE條訂明威脅發布私密影像屬罪行") == "zh"
     assert written_in("It is an offence under the 《刑事罪行條例》 (Cap. 200)") == "en"
+    assert written_in("是") == "zh"
+    assert written_in("Yes") == "en"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_worked_example_in_the_prompt_has_the_form_the_verifier_accepts(language):
+    _, reply = prompt.EXAMPLE[language]
+    written = split(reply, final=True)[0]
+    assert len(written) == 3
+    assert all(re.search(r"\[\d\]", sentence) for sentence in written)
+    assert {written_in(sentence) for sentence in written} == {language}
 
 
 def ask(reply: str, question: str = QUESTION) -> Answer:

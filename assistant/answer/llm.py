@@ -206,10 +206,11 @@ def _markers(text: str) -> str:
 
 
 def written_in(text: str) -> Language:
-    """Chinese when at least twice as many Chinese characters as Latin words: a Chinese
-    sentence names "Cap. 200 s.159AAE" in Latin letters, an English one may quote 《條例》."""
-    words = len(_LATIN_WORD.findall(text))
-    return "zh" if len(_CJK.findall(text)) >= 2 * max(words, 1) else "en"
+    """Chinese when it has Chinese characters and at least twice as many of them as Latin
+    words: a Chinese sentence names "Cap. 200 s.159AAE" in Latin letters, an English one may
+    quote 《條例》, and a Chinese reply may be one character long (是。)."""
+    chinese = len(_CJK.findall(text))
+    return "zh" if chinese and chinese >= 2 * len(_LATIN_WORD.findall(text)) else "en"
 
 
 class _Reply:

@@ -15,7 +15,6 @@ from pydantic import BaseModel
 from assistant.citations import find_cites
 from assistant.ingest.documents import Document
 from assistant.ingest.statutes import Ordinance, Provision, Section
-from assistant.text import sentences
 
 Metadata = dict[str, str | int | float | bool]
 TokenCounter = Callable[[str], int]
@@ -131,41 +130,11 @@ def _paragraphs(body: str) -> Iterator[tuple[str, str]]:
             block.append(line)
 
 
-def _packed(
-    block: str, splitter: RecursiveCharacterTextSplitter, count_tokens: TokenCounter, size: int
-) -> list[str]:
-    """Whole sentences, as many to a piece as fit in `size` tokens. The character splitter
-    alone would cut at every ". ", including the one in "(Cap. 200 s.159AAE(1); Cap. 200 ...)",
-    leaving a citation group split across two chunks; it is used only for a single sentence
-    longer than `size`."""
-    pieces: list[str] = []
-    current = ""
-    for sentence in sentences(block):
-        joined = f"{current}{_joiner(current)}{sentence}" if current else sentence
-        if count_tokens(joined) <= size:
-            current = joined
-            continue
-        if current:
-            pieces.append(current)
-        if count_tokens(sentence) <= size:
-            current = sentence
-        else:
-            pieces.extend(splitter.split_text(sentence))
-            current = ""
-    return [*pieces, current] if current else pieces
-
-
-def _joiner(text: str) -> str:
-    """Chinese sentences follow each other without a space; others with one."""
-    return "" if text.endswith(("。", "！", "？")) else " "
-
-
 def chunk_document(doc: Document, count_tokens: TokenCounter, limit: int) -> list[Chunk]:
     """One chunk a paragraph, so a quote is a whole paragraph or sentence, never a stitched one.
 
-    A paragraph too long for the model is cut between whole sentences (Chinese punctuation
-    included), never after the "Cap." or "s." of a citation. The first paragraph is the
-    document's lead, the answer it gives in one to three sentences.
+    A paragraph too long for the model is split at sentence ends (Chinese punctuation included).
+    The first paragraph is the document's lead, the answer it gives in one to three sentences.
     """
     meta = doc.meta
     splitter = RecursiveCharacterTextSplitter(
@@ -195,7 +164,7 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, limit: int) -> lis
     }
     chunks = []
     for heading, block in _paragraphs(doc.body):
-        for piece in _packed(block, splitter, count_tokens, limit - 64):
+        for piece in splitter.split_text(block):
             text = _normalise(piece)
             lead = not chunks
             context = [meta.title, heading]
