@@ -9,10 +9,10 @@ it uses (offence names and defined terms, read from the statutes in the index) o
 and one sentence or clause of a cited source is close enough to it in meaning. That clause,
 verbatim, is the quote shown for the claim.
 
-No entailment model ships offline (see ../shared/models.md), so meaning is measured by embedding
-similarity, with thresholds calibrated on evals/datasets/support-pairs.jsonl (`python -m evals
-support-pairs`). Similarity cannot see a changed number or a swapped offence, which is why the
-exact checks come first.
+No entailment (NLI) model ships inside a PyPI package, so offline, meaning is measured by
+embedding similarity, with thresholds calibrated on evals/datasets/support-pairs.jsonl
+(`python -m evals support-pairs`). Similarity cannot see a changed number or a swapped
+offence, which is why the exact checks come first.
 """
 
 import re

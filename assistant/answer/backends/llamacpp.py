@@ -1,6 +1,6 @@
 """`llamacpp`: a local GGUF file run in this process by llama-cpp-python (the optional `llm`
-extra), for a machine with no model server. HKLAW_LLM_GGUF names the file; ../shared/models.md
-says which model answers well on two cores.
+extra), for a machine with no model server. HKLAW_LLM_GGUF names the file; README ("Getting the
+local model") says which model runs on two cores and how to fetch it.
 
 LangChain's own llama.cpp chat model comes with the whole langchain-community package, so a thin
 adapter over `Llama.create_chat_completion` stands in for it here."""
