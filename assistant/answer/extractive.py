@@ -74,7 +74,7 @@ class ExtractiveBackend:
             short, law = from_law.lines(book, bare, found, request.language)
             sections = [(HEADINGS["short"], short), (HEADINGS["law"], law)]
             if request.victim:
-                sections.append((HEADINGS["help"], _help(book, request, None, found)))
+                sections.append((HEADINGS["help"], help_for(book, request, None, found)))
             body = blocks.sections(sections, request.language)
             return Draft(short_answer="\n".join(short), body=body, citations=book.citations)
         also = [] if request.discussed else _also(ranked, found, meaning)
@@ -92,7 +92,8 @@ class ExtractiveBackend:
             law += ["", *quoted] if law else quoted
         sections = [(HEADINGS["short"], lead.short), (HEADINGS["law"], law)]
         if request.victim:
-            sections.append((HEADINGS["help"], lead.advice + _help(book, request, source, found)))
+            helps = lead.advice + help_for(book, request, source, found)
+            sections.append((HEADINGS["help"], helps))
         body = blocks.sections(sections, request.language)
         return Draft(short_answer="\n".join(lead.short), body=body, citations=book.citations)
 
@@ -474,7 +475,7 @@ def _ordinance(chunk_id: str, found: Catalog) -> str:
     return str(found.metadata[chunk_id]["doc_id"])
 
 
-def _help(
+def help_for(
     book: blocks.CitationBook, request: ComposeRequest, source: Hit | None, found: Catalog
 ) -> list[str]:
     """The help documents the source points to (its author chose them for this situation),

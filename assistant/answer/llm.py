@@ -293,13 +293,13 @@ class _Reply:
     def draft(self) -> Draft:
         """The kept sentences, the first two as the short answer, and for a person something
         happened to, the same help block the extractive answer gives."""
-        from assistant.answer.extractive import _help
+        from assistant.answer.extractive import help_for
 
         short, rest = self.kept[:SHORT_ANSWER_SENTENCES], self.kept[SHORT_ANSWER_SENTENCES:]
         parts = [(HEADINGS["short"], short), (HEADINGS["law"], rest)]
         if self.request.victim:
             found = catalog(self.request.index)
-            parts.append((HEADINGS["help"], _help(self.book, self.request, None, found)))
+            parts.append((HEADINGS["help"], help_for(self.book, self.request, None, found)))
         return Draft(
             short_answer="\n".join(short),
             body=blocks.sections(parts, self.language),

@@ -29,7 +29,7 @@ def named_provisions(question: str, found: Catalog) -> list[str]:
     ordinance counts only when one ordinance in the corpus has that section."""
     if not (_SECTION.search(question) or _SCHEDULE.search(question)):
         return []
-    names = _names(found)
+    names = ordinance_names(found)
     chapters = _chapters(question, names)
     ids: list[str] = []
     for match in _SECTION.finditer(question):
@@ -74,7 +74,7 @@ def _mentions(lowered: str, name: str) -> bool:
     return name.lower() in lowered
 
 
-def _names(found: Catalog) -> dict[str, tuple[str, ...]]:
+def ordinance_names(found: Catalog) -> dict[str, tuple[str, ...]]:
     """For each chapter: its titles (English and Chinese) and the initials of its English title."""
     names: dict[str, set[str]] = {}
     for meta in found.metadata.values():

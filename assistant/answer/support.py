@@ -18,11 +18,11 @@ offence, which is why the exact checks come first.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
-from assistant.answer.messages import ORDINANCE_ZH
+from assistant.answer.named import ordinance_names
 from assistant.citations import SECTION_RE, find_cites
 from assistant.embed import load_multilingual
 from assistant.retrieve import glossary, hybrid
@@ -308,25 +308,20 @@ def _titles(cites: list[str], texts: list[str]) -> set[str]:
     for cite in cites + texts:
         chapters |= references(cite)[0]
         chapters |= {m["chapter"].lower() for m in SECTION_RE.finditer(cite)}
-    known = _chapter_titles()
+    known = _chapter_titles(_index())
     titles = {title for chapter in chapters for title in known.get(chapter, ())}
     for text in texts:
         titles |= set(_ordinances(text))
     return titles
 
 
-@cache
-def _chapter_titles() -> dict[str, set[str]]:
-    """Chapter number (lower case) to its titles in English and Chinese, from the index."""
-    titles: dict[str, set[str]] = {}
-    for meta in _index().metadata.values():
-        match = SECTION_RE.match(str(meta.get("section_cite", "")))
-        if match is None or meta.get("kind") != "statute":
-            continue
-        title = str(meta.get("title", ""))
-        found = titles.setdefault(match["chapter"].lower(), set())
-        found |= {_plain(title), _plain(ORDINANCE_ZH.get(title, ""))} - {""}
-    return titles
+@lru_cache(maxsize=4)
+def _chapter_titles(index: Index) -> dict[str, set[str]]:
+    """Chapter number (lower case) to its names, as `named.py` reads them from the index."""
+    return {
+        chapter.lower(): {_plain(name) for name in names} - {""}
+        for chapter, names in ordinance_names(catalog(index)).items()
+    }
 
 
 def _unknown_terms(claim: str, given: list[Source]) -> str:
@@ -337,7 +332,7 @@ def _unknown_terms(claim: str, given: list[Source]) -> str:
     headings = [str(metadata.get(source.chunk_id, {}).get("heading", "")) for source in given]
     texts = " ".join([source.text for source in given] + headings).lower()
     lowered = claim.lower()
-    for term, pattern, equivalents in _legal_terms():
+    for term, pattern, equivalents in _legal_terms(_index()):
         if pattern.search(lowered) and not any(
             re.search(_term_pattern(word), texts) for word in (term, *equivalents)
         ):
@@ -345,13 +340,13 @@ def _unknown_terms(claim: str, given: list[Source]) -> str:
     return ""
 
 
-@cache
-def _legal_terms() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+@lru_cache(maxsize=4)
+def _legal_terms(index: Index) -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
     """(term, pattern, equivalents in the other language), longest first: the statutes' defined
     terms of more than one word, and the headings of offence sections that name the offence in
     one or two words (Voyeurism, Blackmail); Chinese equivalents from the definitions' own
-    bilingual labels ("intimate image (私密影像)") and the glossary."""
-    index = _index()
+    bilingual labels ("intimate image (私密影像)") and the glossary. Kept per index, like the
+    catalog, so a rebuilt index is read afresh."""
     found = catalog(index)
     terms: dict[str, set[str]] = {}
     for cid, meta in index.metadata.items():
