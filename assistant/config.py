@@ -26,3 +26,9 @@ def chroma_server() -> tuple[str, int] | None:
     if not host:
         return None
     return host, int(os.environ.get("CHROMA_PORT", "8000"))
+
+
+def exact_limit() -> int:
+    """The largest build searched exactly in memory; a larger one is searched through Chroma's
+    approximate (HNSW) index and read from Chroma as needed. Read when a build is made."""
+    return int(os.environ.get("HKLAW_EXACT_LIMIT", "100000"))

@@ -3,16 +3,22 @@ beside it, and the manifest that says which build is live.
 
 A build never writes into the live collection: it writes a new one and then replaces the
 manifest in one atomic rename, so readers always see one complete build.
+
+A small build is read whole into memory and searched exactly. A large one (more chunks than
+`HKLAW_EXACT_LIMIT` when it was built) is searched through Chroma's HNSW index, its texts are
+fetched from Chroma when read, and its BM25 arrays are memory-mapped: the answering process then
+holds only ids, compact metadata and what it recently read.
 """
 
 import json
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import bm25s
 import chromadb
@@ -30,8 +36,19 @@ _STEMMER = Stemmer.Stemmer("english")
 _CLIENT_LOCK = threading.Lock()
 
 
+# Chroma's HNSW parameters for large builds, chosen with benchmarks/bench_scale.py (recall@10
+# of approximate against exact search on the gold questions) and recorded in each manifest.
+HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 200}
+TEXT_CACHE = 20_000
+METADATA_PAGE = 5_000
+
+
 class IndexMissing(RuntimeError):
     """There is no usable index yet; the message says how to build one."""
+
+
+class ServerUnavailable(IndexMissing):
+    """The Chroma server a large build is read from stopped answering mid-session."""
 
 
 class SourceRecord(BaseModel):
@@ -57,6 +74,15 @@ class Multilingual(BaseModel):
     sentences: str
 
 
+class Search(BaseModel):
+    """How a build is searched: "exact" in memory, or "hnsw" through Chroma, with the HNSW
+    parameters its collections were made with and the collection of its multilingual vectors."""
+
+    mode: Literal["exact", "hnsw"] = "exact"
+    hnsw: dict[str, Any] = {}
+    multilingual_collection: str | None = None
+
+
 class Manifest(BaseModel):
     """What was built from what, with which model: the basis of incremental rebuilds."""
 
@@ -73,6 +99,7 @@ class Manifest(BaseModel):
     sentences: str | None = None
     multilingual: Multilingual | None = None
     classifier: dict[str, Any] | None = None
+    search: Search = Search()
 
 
 def _settings() -> chromadb.Settings:
@@ -162,15 +189,18 @@ def load_vectors(path: Path) -> dict[str, np.ndarray]:
 
 
 def load_bm25(folder: Path) -> tuple[bm25s.BM25, list[str]]:
-    retriever = bm25s.BM25.load(str(folder), show_progress=False)
+    """Memory-mapped: processes answering from the same build share one copy of its arrays."""
+    retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
     ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
     return retriever, ids
 
 
 class Index:
-    """One build, read whole into memory when opened: every chunk's text, metadata and vector,
-    the BM25 index and the sentence vectors. Answering then never goes back to Chroma, so a
-    process keeps answering from the build it opened even after a rebuild has dropped it."""
+    """One build. A small one is read whole into memory when opened: every chunk's text,
+    metadata and vector, the BM25 index and the sentence vectors; answering then never goes back
+    to Chroma, so a process keeps answering from the build it opened even after a rebuild has
+    dropped it. A large one ("hnsw" in its manifest) keeps only ids and metadata in memory and
+    asks Chroma for nearest chunks and for texts."""
 
     def __init__(self, index_dir: Path | None = None) -> None:
         self.dir = index_dir or config.index_dir()
@@ -178,10 +208,17 @@ class Index:
         if manifest is None:
             raise IndexMissing(f"no index in {self.dir}: build it with `python -m assistant index`")
         self.manifest = manifest
+        self.approximate = manifest.search.mode == "hnsw"
         try:
-            self.collection = client(self.dir).get_collection(
+            chroma = client(self.dir)
+            self.collection = chroma.get_collection(
                 manifest.collection, embedding_function=embed.ChromaEmbedding()
             )
+            self.bm25, self.bm25_ids = load_bm25(self.dir / manifest.bm25_dir)
+            if self.approximate:
+                self._open_large(chroma)
+            else:
+                self._open_small()
         except IndexMissing:
             raise
         except Exception as exc:
@@ -189,18 +226,34 @@ class Index:
                 f"the index in {self.dir} is incomplete ({exc}): rebuild it with "
                 "`python -m assistant index`"
             ) from exc
-        self.bm25, self.bm25_ids = load_bm25(self.dir / manifest.bm25_dir)
         self.sentences = load_vectors(self.dir / manifest.sentences) if manifest.sentences else {}
+        self.rows = {cid: row for row, cid in enumerate(self.ids)}
+
+    def _open_small(self) -> None:
         stored = self.collection.get(include=["documents", "metadatas", "embeddings"])
         self.ids: list[str] = stored["ids"]
-        self.rows = {cid: row for row, cid in enumerate(self.ids)}
-        self.vectors = np.asarray(stored["embeddings"])
-        self.texts: dict[str, str] = dict(zip(self.ids, stored["documents"], strict=True))
-        self.metadata: dict[str, dict[str, Any]] = dict(
+        self.vectors: np.ndarray | None = np.asarray(stored["embeddings"])
+        self.texts: Mapping[str, str] = dict(zip(self.ids, stored["documents"], strict=True))
+        self.metadata: Mapping[str, Mapping[str, Any]] = dict(
             zip(self.ids, stored["metadatas"], strict=True)
         )
+        self.multilingual = _multilingual_space(self.dir, self.manifest.multilingual, self.ids)
 
-        self.multilingual = _multilingual_space(self.dir, manifest.multilingual, self.ids)
+    def _open_large(self, chroma: Any) -> None:
+        self.ids = self.bm25_ids
+        self.vectors = None
+        self.metadata = _compact_metadata(self.collection, self.ids)
+        self.texts = ChromaTexts(self.collection, self.metadata)
+        name = self.manifest.search.multilingual_collection
+        self.multilingual = None
+        if name and self.manifest.multilingual:
+            self.multilingual = Space(
+                "multilingual",
+                None,
+                load_vectors(self.dir / self.manifest.multilingual.sentences),
+                embed.load_multilingual,
+                chroma.get_collection(name),
+            )
 
     def embedder(self) -> embed.TextEmbedder:
         return query_embedder(self.dir, self.manifest)
@@ -210,18 +263,144 @@ class Index:
         one for a build made before the multilingual model was added)."""
         if name == "multilingual" and self.multilingual is not None:
             return self.multilingual
-        return Space("english", self.vectors, self.sentences, self.embedder)
+        collection = self.collection if self.approximate else None
+        return Space("english", self.vectors, self.sentences, self.embedder, collection)
+
+    def prefetch(self, chunk_ids: Iterable[str]) -> None:
+        """Read these chunks' texts in one request (a large build) before they are read one
+        by one."""
+        if isinstance(self.texts, ChromaTexts):
+            self.texts.prefetch(chunk_ids)
 
 
 @dataclass(frozen=True)
 class Space:
-    """One embedding model's view of a build: the chunk vectors (rows in index order), the
-    document sentences' vectors, and the model that embeds a question the same way."""
+    """One embedding model's view of a build: the chunk vectors (rows in index order) or, for a
+    large build, the Chroma collection that holds them; the document sentences' vectors; and
+    the model that embeds a question the same way."""
 
     name: str
-    vectors: np.ndarray
+    vectors: np.ndarray | None
     sentences: dict[str, np.ndarray]
     embedder: Callable[[], Any]
+    collection: Any = None
+
+    def nearest(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
+    ) -> list[tuple[str, float]]:
+        """The n chunks closest to vector by Chroma's HNSW search, with cosine similarities."""
+        found = _chroma_call(
+            lambda: self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"]
+            )
+        )
+        return [
+            (cid, 1.0 - float(distance))
+            for cid, distance in zip(found["ids"][0], found["distances"][0], strict=True)
+        ]
+
+    def vectors_of(self, chunk_ids: list[str], rows: dict[str, int]) -> np.ndarray:
+        """The stored vectors of some chunks, in the order given."""
+        if self.vectors is not None:
+            return self.vectors[[rows[cid] for cid in chunk_ids]]
+        found = _chroma_call(lambda: self.collection.get(ids=chunk_ids, include=["embeddings"]))
+        by_id = dict(zip(found["ids"], found["embeddings"], strict=True))
+        return np.asarray([by_id[cid] for cid in chunk_ids], dtype=np.float32)
+
+
+def _chroma_call(call: Callable[[], Any]) -> Any:
+    """A read from Chroma that a large build needs mid-answer; a server that has gone away
+    is one clear line, and the next question tries again."""
+    try:
+        return call()
+    except Exception as exc:
+        server = config.chroma_server()
+        where = f"the Chroma server at {server[0]}:{server[1]}" if server else "the Chroma store"
+        raise ServerUnavailable(
+            f"lost {where} ({type(exc).__name__}); answering resumes when it is back"
+        ) from exc
+
+
+class Row(Mapping[str, Any]):
+    """One chunk's metadata in a few dozen bytes: chunks with the same keys share one key table,
+    and repeated values (titles, paths, dates) are stored once."""
+
+    __slots__ = ("_keys", "_values")
+
+    def __init__(self, keys: dict[str, int], values: tuple[Any, ...]) -> None:
+        self._keys = keys
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[self._keys[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def _compact_metadata(collection: Any, ids: list[str]) -> dict[str, Row]:
+    """Read by pages of ids, in index order."""
+    tables: dict[tuple[str, ...], dict[str, int]] = {}
+    pool: dict[str, str] = {}
+    read: dict[str, Row] = {}
+    for start in range(0, len(ids), METADATA_PAGE):
+        page = collection.get(ids=ids[start : start + METADATA_PAGE], include=["metadatas"])
+        for cid, meta in zip(page["ids"], page["metadatas"], strict=True):
+            names = tuple(meta)
+            keys = tables.setdefault(names, {name: i for i, name in enumerate(names)})
+            values = tuple(
+                pool.setdefault(value, value) if isinstance(value, str) else value
+                for value in meta.values()
+            )
+            read[cid] = Row(keys, values)
+    return {cid: read[cid] for cid in ids}
+
+
+class ChromaTexts(Mapping[str, str]):
+    """Chunk texts of a large build, read from Chroma when first asked for; the most recently
+    read are kept."""
+
+    def __init__(self, collection: Any, known: Mapping[str, Any]) -> None:
+        self.collection = collection
+        self.known = known
+        self.cached = lru_cache(maxsize=TEXT_CACHE)(self._read)
+        self.ahead: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def prefetch(self, chunk_ids: Iterable[str]) -> None:
+        wanted = [cid for cid in dict.fromkeys(chunk_ids) if cid in self.known]
+        if not wanted:
+            return
+        found = _chroma_call(lambda: self.collection.get(ids=wanted, include=["documents"]))
+        with self.lock:
+            if len(self.ahead) > TEXT_CACHE:
+                self.ahead.clear()
+            self.ahead.update(zip(found["ids"], found["documents"], strict=True))
+
+    def _read(self, chunk_id: str) -> str:
+        with self.lock:
+            text = self.ahead.get(chunk_id)
+        if text is not None:
+            return text
+        found = _chroma_call(lambda: self.collection.get(ids=[chunk_id], include=["documents"]))
+        return str(found["documents"][0])
+
+    def __getitem__(self, chunk_id: str) -> str:
+        if chunk_id not in self.known:
+            raise KeyError(chunk_id)
+        return self.cached(chunk_id)
+
+    def __contains__(self, chunk_id: object) -> bool:
+        return chunk_id in self.known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.known)
+
+    def __len__(self) -> int:
+        return len(self.known)
 
 
 def _multilingual_space(folder: Path, stored: Multilingual | None, ids: list[str]) -> Space | None:

@@ -192,7 +192,9 @@ class _Meaning:
         if not chunk_ids:
             return {}
         known = [cid for cid in chunk_ids if cid in self.index.rows]
-        scores = self.space.vectors[[self.index.rows[cid] for cid in known]] @ self.vector
+        if not known:
+            return {}
+        scores = self.space.vectors_of(known, self.index.rows) @ self.vector
         return dict(zip(known, scores.tolist(), strict=True))
 
     def sentence_fit(self, texts: list[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from chromadb.errors import ChromaError
 from pydantic import BaseModel
@@ -31,6 +31,7 @@ from assistant.ingest.chunk import Chunk
 from assistant.text import sentences
 
 DOC_FOLDERS = ("explainers", "guidelines", "news", "help")
+ADD_BATCH = 500
 PIPELINE_FILES = (chunk.__file__, documents.__file__, statutes.__file__, store.__file__)
 
 
@@ -118,7 +119,12 @@ def is_current(manifest: store.Manifest | None, inputs: dict[str, str], index_di
             for name in (manifest.multilingual.chunks, manifest.multilingual.sentences)
         )
         and classifier.is_current(index_dir, manifest.classifier)
+        and manifest.search.mode == _search_mode(manifest.chunks)
     )
+
+
+def _search_mode(chunks: int) -> Literal["exact", "hnsw"]:
+    return "hnsw" if chunks > config.exact_limit() else "exact"
 
 
 def _kept_query_model(manifest: store.Manifest | None, index_dir: Path) -> store.QueryModel | None:
@@ -248,11 +254,29 @@ def _multilingual(
     return stored
 
 
+def _multilingual_collection(client: Any, name: str, chunks: list[Chunk], vectors: Path) -> str:
+    """A large build's multilingual vectors in a Chroma collection of their own, searched by
+    HNSW like the English ones; the kind and language are there to filter on."""
+    collection = client.create_collection(name, configuration={"hnsw": store.HNSW})
+    by_id = store.load_vectors(vectors)
+    for start in range(0, len(chunks), ADD_BATCH):
+        batch = chunks[start : start + ADD_BATCH]
+        collection.add(
+            ids=[c.id for c in batch],
+            metadatas=[
+                {"kind": c.metadata["kind"], "language": c.metadata["language"]} for c in batch
+            ],
+            embeddings=[by_id[c.id] for c in batch],
+        )
+    return name
+
+
 def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
     """Remove collections and BM25 folders of earlier or interrupted builds."""
+    kept_collections = {live.collection, live.search.multilingual_collection}
     for collection in client.list_collections():
         name = getattr(collection, "name", collection)
-        if name.startswith(store.COLLECTION_PREFIX) and name != live.collection:
+        if name.startswith(store.COLLECTION_PREFIX) and name not in kept_collections:
             client.delete_collection(name)
     for folder in index_dir.glob("bm25-*"):
         if folder.name != live.bm25_dir:
@@ -333,7 +357,8 @@ def _build(corpus: Path, index_dir: Path) -> BuildSummary:
     collection = client.create_collection(
         name,
         embedding_function=ChromaEmbedding(),
-        metadata={"hnsw:space": "cosine", "model": model_identity()},
+        configuration={"hnsw": store.HNSW},
+        metadata={"model": model_identity()},
     )
     embedding_started = time.perf_counter()
     fresh_vectors = load_embedder().embed_documents(
@@ -342,8 +367,8 @@ def _build(corpus: Path, index_dir: Path) -> BuildSummary:
     embedded = {c.id: v for c, v in zip(fresh, fresh_vectors, strict=True)}
     embed_seconds = time.perf_counter() - embedding_started
     vectors = reused | embedded
-    for start in range(0, len(chunks), 500):
-        batch = chunks[start : start + 500]
+    for start in range(0, len(chunks), ADD_BATCH):
+        batch = chunks[start : start + ADD_BATCH]
         collection.add(
             ids=[c.id for c in batch],
             documents=[c.text for c in batch],
@@ -366,6 +391,11 @@ def _build(corpus: Path, index_dir: Path) -> BuildSummary:
     sentences_file = f"sentences-{stamp}.npz"
     _sentences(index_dir, manifest, chunks, sentences_file)
     multilingual = _multilingual(index_dir, manifest, chunks, stamp)
+    search = store.Search(mode=_search_mode(len(chunks)), hnsw=store.HNSW)
+    if search.mode == "hnsw":
+        search.multilingual_collection = _multilingual_collection(
+            client, f"{name}-multilingual", chunks, index_dir / multilingual.chunks
+        )
     trained = classifier.train_or_keep(index_dir, manifest.classifier if manifest else None)
     live = store.Manifest(
         collection=name,
@@ -381,6 +411,7 @@ def _build(corpus: Path, index_dir: Path) -> BuildSummary:
         sentences=sentences_file,
         multilingual=multilingual,
         classifier=trained,
+        search=search,
     )
     store.write_manifest(live, index_dir)
     _drop_stale(client, index_dir, live)

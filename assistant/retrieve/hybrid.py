@@ -9,7 +9,7 @@ a whole document) because that is what a citation counts as; each carries its be
 
 import threading
 from collections import ChainMap, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +26,8 @@ from assistant.store import MANIFEST, Index, bm25_tokenize
 
 RRF_K = 60
 CANDIDATES = 50
+PARTIAL_SORT = 100_000
+TOP_BM25 = 5_000
 
 _OPEN: dict[Path, tuple[int | None, Index]] = {}
 _OPENING = threading.Lock()
@@ -98,7 +100,7 @@ def search(
     if mode in ("hybrid", "dense"):
         for space in dict.fromkeys(index.space(name).name for name in spaces):
             name = "dense" if space == "english" else f"dense_{space}"
-            rankings.append((name, _dense(query, index, uploaded, wanted, space)))
+            rankings.append((name, _dense(query, index, uploaded, wanted, space, kinds)))
     if mode in ("hybrid", "bm25"):
         rankings.append(("bm25", _bm25(query, index.bm25, index.bm25_ids, index.metadata, wanted)))
     if mode in ("hybrid", "bm25") and uploaded:
@@ -106,6 +108,7 @@ def search(
         rankings.append(
             ("bm25", _bm25(query, uploaded.bm25, uploaded.ids, uploaded.metadata, wanted))
         )
+    index.prefetch(cid for _, ranking in rankings for cid, _ in ranking)
     hits = _fuse(rankings, _Chunks(index, uploaded))
     if expand:
         hits = _expand(hits, index, k)
@@ -156,11 +159,11 @@ def _bm25_all(query: str, retriever: bm25s.BM25) -> np.ndarray:
     return retriever.get_scores(known)
 
 
-Wanted = Callable[[dict[str, Any]], bool]
+Wanted = Callable[[Mapping[str, Any]], bool]
 
 
 def _wanted(kinds: tuple[str, ...] | None, languages: tuple[str, ...] | None) -> Wanted:
-    def wanted(metadata: dict[str, Any]) -> bool:
+    def wanted(metadata: Mapping[str, Any]) -> bool:
         language = str(metadata.get("language") or "en")[:2]
         return (not kinds or metadata["kind"] in kinds) and (not languages or language in languages)
 
@@ -182,22 +185,36 @@ def _dense(
     uploaded: UserDocs | None,
     wanted: "Wanted",
     space: str = "english",
+    kinds: tuple[str, ...] | None = None,
 ) -> Ranking:
-    """Chunks by cosine similarity, computed exactly over every stored vector: the index is
-    small enough, and Chroma's approximate search left out a few of the true nearest chunks,
-    different ones in each process, so the same question could be answered differently. The
-    uploads hold the English model's normalised vectors, as the corpus does, so their
-    similarities merge into that model's ranking."""
+    """Chunks by cosine similarity. A small build is searched exactly over every stored
+    vector: Chroma's approximate search left out a few of the true nearest chunks, different
+    ones in each process, so the same question could be answered differently. A large build is
+    searched by Chroma's HNSW index (its recall against exact search is measured by
+    benchmarks/bench_scale.py), asking for more when a filter will drop some. The uploads hold
+    the English model's normalised vectors, as the corpus does, so their similarities merge
+    into that model's ranking."""
     vector = np.asarray(query_vector(query, space))
-    stored = [(index.ids, index.space(space).vectors, index.metadata)]
+    view = index.space(space)
+    if view.vectors is None:
+        where = {"kind": {"$in": list(kinds)}} if kinds else None
+        ranking = [
+            pair
+            for pair in view.nearest(vector, 4 * CANDIDATES, where)
+            if wanted(index.metadata[pair[0]])
+        ]
+    else:
+        ranking = [
+            (cid, float(score))
+            for cid, score in zip(index.ids, view.vectors @ vector, strict=True)
+            if wanted(index.metadata[cid])
+        ]
     if uploaded and space == "english":
-        stored.append((uploaded.ids, uploaded.vectors, uploaded.metadata))
-    ranking = [
-        (cid, float(score))
-        for ids, vectors, metadata in stored
-        for cid, score in zip(ids, vectors @ vector, strict=True)
-        if wanted(metadata[cid])
-    ]
+        ranking += [
+            (cid, float(score))
+            for cid, score in zip(uploaded.ids, uploaded.vectors @ vector, strict=True)
+            if wanted(uploaded.metadata[cid])
+        ]
     return sorted(ranking, key=lambda pair: pair[1], reverse=True)[:CANDIDATES]
 
 
@@ -205,12 +222,26 @@ def _bm25(
     query: str,
     retriever: bm25s.BM25,
     ids: list[str],
-    metadata: dict[str, dict[str, Any]],
+    metadata: Mapping[str, Mapping[str, Any]],
     wanted: "Wanted",
 ) -> Ranking:
     scores = _bm25_all(query, retriever)
-    best = [i for i in np.argsort(-scores) if scores[i] > 0 and wanted(metadata[ids[i]])]
+    best = [i for i in _best_first(scores) if wanted(metadata[ids[i]])]
+    if len(best) < CANDIDATES and len(scores) > PARTIAL_SORT:
+        best = [i for i in _best_first(scores, whole=True) if wanted(metadata[ids[i]])]
     return [(ids[i], float(scores[i])) for i in best[:CANDIDATES]]
+
+
+def _best_first(scores: np.ndarray, whole: bool = False) -> list[int]:
+    """Positions of positive scores, best first. Past PARTIAL_SORT chunks only the best
+    TOP_BM25 are sorted, unless the whole order is asked for (a filter left too few): sorting a
+    million scores costs more than the rest of the search."""
+    if whole or len(scores) <= PARTIAL_SORT:
+        order = np.argsort(-scores)
+    else:
+        top = np.argpartition(-scores, TOP_BM25)[:TOP_BM25]
+        order = top[np.argsort(-scores[top])]
+    return order[scores[order] > 0].tolist()
 
 
 def _fuse(rankings: list[tuple[str, Ranking]], chunks: _Chunks) -> list[Hit]:
