@@ -14,7 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from assistant.answer.schema import Answer, Turn
 from assistant.embed import ModelError
-from assistant.store import IndexMissing
+from assistant.store import IndexMissing, ServerUnavailable
 
 CHAT_INTRO = (
     "Ask about Hong Kong law on intimate and deepfake images. "
@@ -152,7 +152,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         try:
             result = answer(question, history=history, lang=args.lang, backend=args.backend)
-        except QuestionError as exc:
+        except (QuestionError, ServerUnavailable) as exc:
             print(f"error: {exc}", file=sys.stderr)
             continue
         note_fallback(result)

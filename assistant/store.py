@@ -14,14 +14,15 @@ import json
 import os
 import re
 import threading
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import bm25s
 import chromadb
+import httpx
 import numpy as np
 import Stemmer
 from pydantic import BaseModel
@@ -38,8 +39,9 @@ _CLIENT_LOCK = threading.Lock()
 
 # Chroma's HNSW parameters for large builds, chosen with benchmarks/bench_scale.py (recall@10
 # of approximate against exact search on the gold questions) and recorded in each manifest.
-HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 200}
+HNSW = {"space": "cosine", "ef_construction": 100, "max_neighbors": 16, "ef_search": 100}
 TEXT_CACHE = 20_000
+VECTOR_CACHE = 50_000
 METADATA_PAGE = 5_000
 
 
@@ -228,6 +230,10 @@ class Index:
             ) from exc
         self.sentences = load_vectors(self.dir / manifest.sentences) if manifest.sentences else {}
         self.rows = {cid: row for row, cid in enumerate(self.ids)}
+        collection = self.collection if self.approximate else None
+        self.english = Space("english", self.vectors, self.sentences, self.embedder, collection)
+        self._rare: dict[tuple[str, tuple[str, ...]], tuple[list[str], np.ndarray]] = {}
+        self._rare_lock = threading.Lock()
 
     def _open_small(self) -> None:
         stored = self.collection.get(include=["documents", "metadatas", "embeddings"])
@@ -263,8 +269,26 @@ class Index:
         one for a build made before the multilingual model was added)."""
         if name == "multilingual" and self.multilingual is not None:
             return self.multilingual
-        collection = self.collection if self.approximate else None
-        return Space("english", self.vectors, self.sentences, self.embedder, collection)
+        return self.english
+
+    def kind_share(self, kinds: tuple[str, ...]) -> float:
+        """The share of chunks of these kinds."""
+        if not hasattr(self, "_kind_counts"):
+            self._kind_counts = Counter(str(meta["kind"]) for meta in self.metadata.values())
+        return sum(self._kind_counts[kind] for kind in kinds) / max(len(self.ids), 1)
+
+    def vectors_of_kinds(
+        self, space: "Space", kinds: tuple[str, ...]
+    ) -> tuple[list[str], np.ndarray]:
+        """The chunks of a few rare kinds (help pages among a statute book) and their vectors,
+        read once: Chroma filters a search by scanning every chunk's metadata, which costs more
+        than comparing a few thousand vectors here."""
+        key = (space.name, kinds)
+        with self._rare_lock:
+            if key not in self._rare:
+                ids = [cid for cid, meta in self.metadata.items() if meta["kind"] in kinds]
+                self._rare[key] = (ids, space.vectors_of(ids, self.rows))
+            return self._rare[key]
 
     def prefetch(self, chunk_ids: Iterable[str]) -> None:
         """Read these chunks' texts in one request (a large build) before they are read one
@@ -284,14 +308,13 @@ class Space:
     sentences: dict[str, np.ndarray]
     embedder: Callable[[], Any]
     collection: Any = None
+    read: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def nearest(
-        self, vector: np.ndarray, n: int, where: dict[str, Any] | None
-    ) -> list[tuple[str, float]]:
+    def nearest(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """The n chunks closest to vector by Chroma's HNSW search, with cosine similarities."""
-        found = _chroma_call(
+        found = from_chroma(
             lambda: self.collection.query(
-                query_embeddings=[vector.tolist()], n_results=n, where=where, include=["distances"]
+                query_embeddings=[vector.tolist()], n_results=n, include=["distances"]
             )
         )
         return [
@@ -303,17 +326,21 @@ class Space:
         """The stored vectors of some chunks, in the order given."""
         if self.vectors is not None:
             return self.vectors[[rows[cid] for cid in chunk_ids]]
-        found = _chroma_call(lambda: self.collection.get(ids=chunk_ids, include=["embeddings"]))
-        by_id = dict(zip(found["ids"], found["embeddings"], strict=True))
-        return np.asarray([by_id[cid] for cid in chunk_ids], dtype=np.float32)
+        missing = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self.read]
+        if missing:
+            found = from_chroma(lambda: self.collection.get(ids=missing, include=["embeddings"]))
+            if len(self.read) > VECTOR_CACHE:
+                self.read.clear()
+            self.read.update(zip(found["ids"], found["embeddings"], strict=True))
+        return np.asarray([self.read[cid] for cid in chunk_ids], dtype=np.float32)
 
 
-def _chroma_call(call: Callable[[], Any]) -> Any:
-    """A read from Chroma that a large build needs mid-answer; a server that has gone away
-    is one clear line, and the next question tries again."""
+def from_chroma(call: Callable[[], Any]) -> Any:
+    """A read from Chroma mid-answer (a large build's search and texts, the uploads); a server
+    that has gone away is one clear line, and the next question tries again."""
     try:
         return call()
-    except Exception as exc:
+    except (httpx.TransportError, OSError) as exc:
         server = config.chroma_server()
         where = f"the Chroma server at {server[0]}:{server[1]}" if server else "the Chroma store"
         raise ServerUnavailable(
@@ -360,38 +387,40 @@ def _compact_metadata(collection: Any, ids: list[str]) -> dict[str, Row]:
 
 
 class ChromaTexts(Mapping[str, str]):
-    """Chunk texts of a large build, read from Chroma when first asked for; the most recently
-    read are kept."""
+    """Chunk texts of a large build, read from Chroma when first asked for; the TEXT_CACHE most
+    recently used are kept."""
 
     def __init__(self, collection: Any, known: Mapping[str, Any]) -> None:
         self.collection = collection
         self.known = known
-        self.cached = lru_cache(maxsize=TEXT_CACHE)(self._read)
-        self.ahead: dict[str, str] = {}
+        self.cache: OrderedDict[str, str] = OrderedDict()
         self.lock = threading.Lock()
 
-    def prefetch(self, chunk_ids: Iterable[str]) -> None:
-        wanted = [cid for cid in dict.fromkeys(chunk_ids) if cid in self.known]
-        if not wanted:
-            return
-        found = _chroma_call(lambda: self.collection.get(ids=wanted, include=["documents"]))
+    def prefetch(self, chunk_ids: Iterable[str]) -> dict[str, str]:
+        """Read in one request those not read yet; returns them."""
         with self.lock:
-            if len(self.ahead) > TEXT_CACHE:
-                self.ahead.clear()
-            self.ahead.update(zip(found["ids"], found["documents"], strict=True))
-
-    def _read(self, chunk_id: str) -> str:
+            wanted = dict.fromkeys(chunk_ids)
+            missing = [cid for cid in wanted if cid in self.known and cid not in self.cache]
+        if not missing:
+            return {}
+        found = from_chroma(lambda: self.collection.get(ids=missing, include=["documents"]))
+        read = dict(zip(found["ids"], found["documents"], strict=True))
         with self.lock:
-            text = self.ahead.get(chunk_id)
-        if text is not None:
-            return text
-        found = _chroma_call(lambda: self.collection.get(ids=[chunk_id], include=["documents"]))
-        return str(found["documents"][0])
+            self.cache.update(read)
+            while len(self.cache) > TEXT_CACHE:
+                self.cache.popitem(last=False)
+        return read
 
     def __getitem__(self, chunk_id: str) -> str:
         if chunk_id not in self.known:
             raise KeyError(chunk_id)
-        return self.cached(chunk_id)
+        with self.lock:
+            text = self.cache.get(chunk_id)
+            if text is not None:
+                self.cache.move_to_end(chunk_id)
+                return text
+        read = self.prefetch([chunk_id])
+        return read[chunk_id] if chunk_id in read else self[chunk_id]
 
     def __contains__(self, chunk_id: object) -> bool:
         return chunk_id in self.known

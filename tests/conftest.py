@@ -1,7 +1,12 @@
 """Shared fixtures: one real index, built once per test session with the network cut off."""
 
 import json
+import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +16,7 @@ from assistant import config
 from assistant.ingest.build import BuildSummary, build
 
 INTENTS = config.intents_file()
+CORPUS = config.ROOT / "corpus"
 
 
 class NetworkBlocked(RuntimeError):
@@ -64,3 +70,70 @@ def few_intents(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _small_training_set(few_intents: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HKLAW_INTENTS", str(few_intents))
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    """Two real documents: enough to see what a build adds, keeps and removes."""
+    corpus = tmp_path / "corpus"
+    (corpus / "statutes").mkdir(parents=True)
+    (corpus / "explainers").mkdir()
+    shutil.copy(CORPUS / "statutes" / "cap_210_en.excerpt.xml", corpus / "statutes")
+    shutil.copy(
+        CORPUS / "explainers" / "sextortion-blackmail-and-threats.md", corpus / "explainers"
+    )
+    return corpus
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ChromaServer:
+    """A real `chroma run` on a free port, which a test can stop and start again on the same
+    folder and port."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        chroma = Path(sys.executable).parent / "chroma"
+        self.process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(self.folder), "--host", self.host,
+             "--port", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://{self.host}:{self.port}/api/v2/heartbeat"
+                ) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    pytest.fail("the Chroma server did not start")
+                time.sleep(0.3)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    server = ChromaServer(tmp_path / "server")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

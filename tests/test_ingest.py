@@ -1,16 +1,13 @@
 """The index build on the real corpus, the real model and a real Chroma, on disk and served."""
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import INTENTS
+from conftest import CORPUS, INTENTS, ChromaServer, free_port
 
 from assistant import config, store
 from assistant.ingest import build as build_module
@@ -18,7 +15,6 @@ from assistant.ingest.build import build
 
 pytestmark = pytest.mark.slow
 
-CORPUS = config.ROOT / "corpus"
 REQUIRED_METADATA = {
     "doc_id", "kind", "cite", "section_cite", "title", "heading", "path", "url",
     "version_date", "language", "status", "source_file", "sha256",
@@ -37,19 +33,6 @@ def chunks_where(index: store.Index, **wanted: object) -> list[tuple[str, dict]]
 def index(offline_build) -> store.Index:
     index_dir, _ = offline_build
     return store.Index(index_dir)
-
-
-@pytest.fixture
-def small_corpus(tmp_path: Path) -> Path:
-    """Two real documents: enough to see what a build adds, keeps and removes."""
-    corpus = tmp_path / "corpus"
-    (corpus / "statutes").mkdir(parents=True)
-    (corpus / "explainers").mkdir()
-    shutil.copy(CORPUS / "statutes" / "cap_210_en.excerpt.xml", corpus / "statutes")
-    shutil.copy(
-        CORPUS / "explainers" / "sextortion-blackmail-and-threats.md", corpus / "explainers"
-    )
-    return corpus
 
 
 def add_explainer(corpus: Path, name: str = "threatening-to-share-intimate-images.md") -> None:
@@ -217,48 +200,14 @@ def test_cli_index_summarises_and_fails_only_when_nothing_indexed(
     assert "Traceback" not in failed.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> tuple[str, int]:
-    port = free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    server = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat") as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("the Chroma server did not start")
-                time.sleep(0.3)
-        yield "127.0.0.1", port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
 def test_same_build_works_against_a_chroma_server(
-    chroma_server: tuple[str, int],
+    chroma_server: ChromaServer,
     small_corpus: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    host, port = chroma_server
-    monkeypatch.setenv("CHROMA_HOST", host)
-    monkeypatch.setenv("CHROMA_PORT", str(port))
+    monkeypatch.setenv("CHROMA_HOST", chroma_server.host)
+    monkeypatch.setenv("CHROMA_PORT", str(chroma_server.port))
     index_dir = tmp_path / "index"
     summary = build(corpus=small_corpus, index_dir=index_dir)
     assert summary.documents == 2

@@ -271,9 +271,15 @@ def _multilingual_collection(client: Any, name: str, chunks: list[Chunk], vector
     return name
 
 
-def _drop_stale(client: Any, index_dir: Path, live: store.Manifest) -> None:
-    """Remove collections and BM25 folders of earlier or interrupted builds."""
+def _drop_stale(
+    client: Any, index_dir: Path, live: store.Manifest, previous: store.Manifest | None
+) -> None:
+    """Remove collections and BM25 folders of earlier or interrupted builds. A large build's
+    readers go back to Chroma for every question, so the build they may still be answering from
+    (the one just replaced) keeps its collections until the next build."""
     kept_collections = {live.collection, live.search.multilingual_collection}
+    if previous is not None and live.search.mode == "hnsw":
+        kept_collections |= {previous.collection, previous.search.multilingual_collection}
     for collection in client.list_collections():
         name = getattr(collection, "name", collection)
         if name.startswith(store.COLLECTION_PREFIX) and name not in kept_collections:
@@ -414,7 +420,7 @@ def _build(corpus: Path, index_dir: Path) -> BuildSummary:
         search=search,
     )
     store.write_manifest(live, index_dir)
-    _drop_stale(client, index_dir, live)
+    _drop_stale(client, index_dir, live, manifest)
     kept = len(chunks) - len(fresh)
     return BuildSummary(
         documents=len(records),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.store import Index, bm25_tokenize
+from assistant.store import ChromaTexts, Index, bm25_tokenize
 
 # The words that open an interpretation provision say how far its definitions reach.
 _SCOPE = re.compile(
@@ -94,10 +94,17 @@ class Catalog:
                             self._mentions.setdefault(cited, set()).add(own)
         return self._mentions.get(section_cite, set())
 
+    def read_ahead(self, chunk_ids: list[str]) -> None:
+        """Texts about to be read one by one, fetched in one request when they live in Chroma
+        (a large build)."""
+        if isinstance(self.texts, ChromaTexts):
+            self.texts.prefetch(chunk_ids)
+
     def penalty_years(self, section_cite: str) -> float:
         """The longest prison term the section's own text states, in years; 0 when it states
         none. Read from the official text, so "most serious first" needs no list of offences."""
         if section_cite not in self._penalties:
+            self.read_ahead(self.by_section.get(section_cite, []))
             terms = [
                 int(match["n"]) / (1 if match["unit"].lower() == "year" else 12)
                 for cid in self.by_section.get(section_cite, [])
@@ -108,6 +115,7 @@ class Catalog:
 
     def penalty_provisions(self, section_cite: str) -> list[str]:
         """The chunks of a section that state a prison term, in the order the law prints them."""
+        self.read_ahead(self.by_section.get(section_cite, []))
         return [
             cid
             for cid in self.by_section.get(section_cite, [])
@@ -248,6 +256,7 @@ def best_match(ids: list[str], text: str, found: "Catalog") -> str | None:
     length."""
     wanted = words(text)
     lowered = text.lower()
+    found.read_ahead(ids)
 
     def fit(cid: str) -> tuple[int, float]:
         theirs = words(found.texts[cid])

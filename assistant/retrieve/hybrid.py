@@ -28,6 +28,8 @@ RRF_K = 60
 CANDIDATES = 50
 PARTIAL_SORT = 100_000
 TOP_BM25 = 5_000
+RARE_SHARE = 0.05
+MAX_NEAREST = 1_000
 
 _OPEN: dict[Path, tuple[int | None, Index]] = {}
 _OPENING = threading.Lock()
@@ -191,18 +193,23 @@ def _dense(
     vector: Chroma's approximate search left out a few of the true nearest chunks, different
     ones in each process, so the same question could be answered differently. A large build is
     searched by Chroma's HNSW index (its recall against exact search is measured by
-    benchmarks/bench_scale.py), asking for more when a filter will drop some. The uploads hold
+    benchmarks/bench_scale.py), asking for more when a filter will drop some; a search limited
+    to rare kinds compares their vectors here instead. The uploads hold
     the English model's normalised vectors, as the corpus does, so their similarities merge
     into that model's ranking."""
     vector = np.asarray(query_vector(query, space))
     view = index.space(space)
-    if view.vectors is None:
-        where = {"kind": {"$in": list(kinds)}} if kinds else None
+    if view.vectors is None and kinds and index.kind_share(kinds) < RARE_SHARE:
+        ids, vectors = index.vectors_of_kinds(view, kinds)
         ranking = [
-            pair
-            for pair in view.nearest(vector, 4 * CANDIDATES, where)
-            if wanted(index.metadata[pair[0]])
+            (cid, float(score))
+            for cid, score in zip(ids, vectors @ vector, strict=True)
+            if wanted(index.metadata[cid])
         ]
+    elif view.vectors is None:
+        share = index.kind_share(kinds) if kinds else 1.0
+        asked = min(int(4 * CANDIDATES / share), MAX_NEAREST)
+        ranking = [pair for pair in view.nearest(vector, asked) if wanted(index.metadata[pair[0]])]
     else:
         ranking = [
             (cid, float(score))
@@ -226,10 +233,22 @@ def _bm25(
     wanted: "Wanted",
 ) -> Ranking:
     scores = _bm25_all(query, retriever)
-    best = [i for i in _best_first(scores) if wanted(metadata[ids[i]])]
+    best = _first_wanted(_best_first(scores), ids, metadata, wanted)
     if len(best) < CANDIDATES and len(scores) > PARTIAL_SORT:
-        best = [i for i in _best_first(scores, whole=True) if wanted(metadata[ids[i]])]
-    return [(ids[i], float(scores[i])) for i in best[:CANDIDATES]]
+        best = _first_wanted(_best_first(scores, whole=True), ids, metadata, wanted)
+    return [(ids[i], float(scores[i])) for i in best]
+
+
+def _first_wanted(
+    order: list[int], ids: list[str], metadata: Mapping[str, Mapping[str, Any]], wanted: "Wanted"
+) -> list[int]:
+    best: list[int] = []
+    for i in order:
+        if wanted(metadata[ids[i]]):
+            best.append(i)
+            if len(best) == CANDIDATES:
+                break
+    return best
 
 
 def _best_first(scores: np.ndarray, whole: bool = False) -> list[int]:

@@ -40,17 +40,19 @@ _loaded: dict[Path, UserDocs] = {}
 def user_docs(index: store.Index) -> UserDocs | None:
     """The uploaded chunks, or None when nobody has uploaded anything."""
     try:
-        collection = _client(index.dir).get_collection(
-            USER_COLLECTION, embedding_function=ChromaEmbedding()
+        collection = store.from_chroma(
+            lambda: _client(index.dir).get_collection(
+                USER_COLLECTION, embedding_function=ChromaEmbedding()
+            )
         )
     except NotFoundError:
         return None
-    ids = collection.get(include=[])["ids"]
+    ids = store.from_chroma(lambda: collection.get(include=[])["ids"])
     if not ids:
         return None
     loaded = _loaded.get(index.dir)
     if loaded is None or set(loaded.ids) != set(ids):
-        loaded = _load(collection)
+        loaded = store.from_chroma(lambda: _load(collection))
         _loaded[index.dir] = loaded
     return loaded
 
