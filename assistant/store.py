@@ -39,7 +39,7 @@ _CLIENT_LOCK = threading.Lock()
 
 # Chroma's HNSW parameters for large builds, chosen with benchmarks/bench_scale.py (recall@10
 # of approximate against exact search on the gold questions) and recorded in each manifest.
-HNSW = {"space": "cosine", "ef_construction": 100, "max_neighbors": 16, "ef_search": 100}
+HNSW = {"space": "cosine", "ef_construction": 200, "max_neighbors": 32, "ef_search": 500}
 TEXT_CACHE = 20_000
 VECTOR_CACHE = 50_000
 METADATA_PAGE = 5_000

@@ -156,3 +156,36 @@ def test_chinese_interface_draws_chinese_characters(page: Any) -> None:
     popover = page.get_by_test_id("stPopoverBody")
     popover.get_by_text("風雨蘭（RainLily）形容自己").wait_for(timeout=10_000)
     page.screenshot(path=OUTPUT / "browser-zh-help.png")
+
+
+SESSIONS = [
+    (SEED, "s.159AAE"),
+    ("What is the penalty for doxxing in Hong Kong?", "s.64"),
+    ("My ex wants money or he will post our sex video. Is that blackmail?", "s.23"),
+    (CANTONESE, "s.159AAE"),
+]
+
+
+def test_several_sessions_at_once_each_get_their_own_answer(server: str) -> None:
+    """Four people, each in their own browser session, ask at the same moment."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(app_server.CHROMIUM), args=app_server.CHROMIUM_ARGS
+        )
+        try:
+            pages = [browser.new_context().new_page() for _ in SESSIONS]
+            for opened in pages:
+                opened.goto(server)
+                opened.get_by_placeholder(app_server.PLACEHOLDER).wait_for(timeout=60_000)
+            for opened, (question, _) in zip(pages, SESSIONS, strict=True):
+                box = opened.get_by_placeholder(app_server.PLACEHOLDER)
+                box.fill(question)
+                box.press("Enter")
+            for opened, (question, cite) in zip(pages, SESSIONS, strict=True):
+                reply = opened.get_by_test_id("stChatMessage").nth(1)
+                reply.get_by_role("button", name="Was this helpful?").wait_for(timeout=180_000)
+                assert cite in reply.inner_text(), question
+                assert opened.get_by_test_id("stChatMessage").count() == 2
+        finally:
+            browser.close()

@@ -203,7 +203,7 @@ def _dense(
         ids, vectors = index.vectors_of_kinds(view, kinds)
         ranking = [
             (cid, float(score))
-            for cid, score in zip(ids, vectors @ vector, strict=True)
+            for cid, score in zip(ids, vectors @ vector if ids else [], strict=True)
             if wanted(index.metadata[cid])
         ]
     elif view.vectors is None:
