@@ -529,3 +529,30 @@ def test_a_section_number_shared_by_two_ordinances_is_not_guessed(built_index: P
     found = catalog(load_index())
     assert named_provisions("what does section 23 say", found) == []  # Cap. 210 and Cap. 486
     assert named_provisions("Is creating AI porn illegal?", found) == []
+
+
+@pytest.mark.slow
+def test_a_question_asking_what_a_term_means_is_answered_from_its_definition(built_index):
+    result = answer("What does “intimate image” mean in the Crimes Ordinance?")
+    law = result.answer.split(HEADINGS["law"]["en"], 1)[1]
+    assert law.lstrip("* \n").startswith("> intimate image")
+    assert "Cap. 200 s.159AA" in cited_sections(result)
+
+
+@pytest.mark.slow
+def test_a_chinese_definition_question_gets_the_terms_the_definition_uses(built_index):
+    result = answer("兒童色情物品是甚麼意思？")
+    quoted = [c.quote for c in result.citations if c.cite.startswith("Cap. 579 s.2")]
+    assert any(quote.startswith("child pornography") for quote in quoted)
+    assert any("under the age of 16" in quote for quote in quoted)
+
+
+@pytest.mark.slow
+def test_a_question_only_using_a_defined_term_is_not_asked_about_its_meaning(built_index):
+    from assistant.answer.definitions import asked_term
+
+    found = catalog(load_index())
+    assert asked_term("What is the penalty for publishing an intimate image?", found) is None
+    term = asked_term("What constitutes 'specified harm'?", found)
+    assert term is not None
+    assert term.section_cite == "Cap. 486 s.64"

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer import blocks, from_law
+from assistant.answer import blocks, definitions, from_law
 from assistant.answer.abstain import related
 from assistant.answer.backends import ComposeRequest, Draft
 from assistant.answer.messages import HEADINGS, Language
 from assistant.citations import find_cites, section_of
-from assistant.retrieve.catalog import Catalog, catalog, words
+from assistant.retrieve.catalog import Catalog, Term, catalog, words
 from assistant.retrieve.hybrid import Hit, bm25_scores, query_vector
 from assistant.store import Index, Space
 from assistant.text import reading_seconds, sentences
@@ -62,6 +62,10 @@ class ExtractiveBackend:
         space = "multilingual" if request.language == "zh" else "english"
         meaning = _Meaning(request.question, request.index, space)
         asked = _Meaning(request.asked, request.index, space) if request.asked else meaning
+        if not (request.named or request.asked):
+            term = definitions.asked_term(request.wording or request.question, found)
+            if term is not None:
+                return _defined(book, request, term, found, asked)
         ranked = _ranked_leads(request.hits, found, meaning, request.language)
         if request.discussed:
             ranked.sort(key=lambda lead: not _lead_names(lead, request.discussed, found))
@@ -96,6 +100,31 @@ class ExtractiveBackend:
             sections.append((HEADINGS["help"], helps))
         body = blocks.sections(sections, request.language)
         return Draft(short_answer="\n".join(lead.short), body=body, citations=book.citations)
+
+
+def _defined(
+    book: blocks.CitationBook,
+    request: ComposeRequest,
+    term: Term,
+    found: Catalog,
+    asked: "_Meaning",
+) -> Draft:
+    """A question asking what a defined term means: the short answer is the explainer sentence
+    that puts the definition in plain words closest to what is asked (else the definition's own
+    opening, named by its heading), then the definition quoted with the terms it uses."""
+    plain = definitions.explained(term, found, request.language)
+    if plain:
+        fit = asked.sentence_fit([sentence for _, sentence in plain])
+        cid, sentence = plain[int(np.argmax(fit))]
+        short = [blocks.cited_sentence(book, cid, sentence, found.metadata[cid], found)[0]]
+    else:
+        short = [blocks.provision_named(book, term.chunk_id, found, request.language)]
+    law = definitions.law_lines(book, term, found, request.language)
+    sections = [(HEADINGS["short"], short), (HEADINGS["law"], law)]
+    if request.victim:
+        sections.append((HEADINGS["help"], help_for(book, request, None, found)))
+    body = blocks.sections(sections, request.language)
+    return Draft(short_answer="\n".join(short), body=body, citations=book.citations)
 
 
 @dataclass(frozen=True)
