@@ -17,6 +17,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -271,11 +272,13 @@ class Index:
             return self.multilingual
         return self.english
 
+    @cached_property
+    def kind_counts(self) -> Counter[str]:
+        return Counter(str(meta["kind"]) for meta in self.metadata.values())
+
     def kind_share(self, kinds: tuple[str, ...]) -> float:
         """The share of chunks of these kinds."""
-        if not hasattr(self, "_kind_counts"):
-            self._kind_counts = Counter(str(meta["kind"]) for meta in self.metadata.values())
-        return sum(self._kind_counts[kind] for kind in kinds) / max(len(self.ids), 1)
+        return sum(self.kind_counts[kind] for kind in kinds) / max(len(self.ids), 1)
 
     def vectors_of_kinds(
         self, space: "Space", kinds: tuple[str, ...]
@@ -289,12 +292,6 @@ class Index:
                 ids = [cid for cid, meta in self.metadata.items() if meta["kind"] in kinds]
                 self._rare[key] = (ids, space.vectors_of(ids, self.rows))
             return self._rare[key]
-
-    def prefetch(self, chunk_ids: Iterable[str]) -> None:
-        """Read these chunks' texts in one request (a large build) before they are read one
-        by one."""
-        if isinstance(self.texts, ChromaTexts):
-            self.texts.prefetch(chunk_ids)
 
 
 @dataclass(frozen=True)
@@ -326,13 +323,23 @@ class Space:
         """The stored vectors of some chunks, in the order given."""
         if self.vectors is not None:
             return self.vectors[[rows[cid] for cid in chunk_ids]]
-        missing = [cid for cid in dict.fromkeys(chunk_ids) if cid not in self.read]
+        have = {cid: self.read.get(cid) for cid in chunk_ids}
+        missing = [cid for cid, vector in have.items() if vector is None]
         if missing:
             found = from_chroma(lambda: self.collection.get(ids=missing, include=["embeddings"]))
+            fetched = dict(zip(found["ids"], found["embeddings"], strict=True))
+            have |= fetched
             if len(self.read) > VECTOR_CACHE:
                 self.read.clear()
-            self.read.update(zip(found["ids"], found["embeddings"], strict=True))
-        return np.asarray([self.read[cid] for cid in chunk_ids], dtype=np.float32)
+            self.read.update(fetched)
+        return np.asarray([have[cid] for cid in chunk_ids], dtype=np.float32)
+
+
+def read_ahead(texts: Mapping[str, str], chunk_ids: Iterable[str]) -> None:
+    """Texts about to be read one by one, fetched in one request when they live in Chroma (a
+    large build); nothing to do when they are in memory."""
+    if isinstance(texts, ChromaTexts):
+        texts.prefetch(chunk_ids)
 
 
 def from_chroma(call: Callable[[], Any]) -> Any:
@@ -396,20 +403,18 @@ class ChromaTexts(Mapping[str, str]):
         self.cache: OrderedDict[str, str] = OrderedDict()
         self.lock = threading.Lock()
 
-    def prefetch(self, chunk_ids: Iterable[str]) -> dict[str, str]:
-        """Read in one request those not read yet; returns them."""
+    def prefetch(self, chunk_ids: Iterable[str]) -> None:
+        """Read in one request those not read yet."""
         with self.lock:
             wanted = dict.fromkeys(chunk_ids)
             missing = [cid for cid in wanted if cid in self.known and cid not in self.cache]
         if not missing:
-            return {}
+            return
         found = from_chroma(lambda: self.collection.get(ids=missing, include=["documents"]))
-        read = dict(zip(found["ids"], found["documents"], strict=True))
         with self.lock:
-            self.cache.update(read)
+            self.cache.update(zip(found["ids"], found["documents"], strict=True))
             while len(self.cache) > TEXT_CACHE:
                 self.cache.popitem(last=False)
-        return read
 
     def __getitem__(self, chunk_id: str) -> str:
         if chunk_id not in self.known:
@@ -419,8 +424,12 @@ class ChromaTexts(Mapping[str, str]):
             if text is not None:
                 self.cache.move_to_end(chunk_id)
                 return text
-        read = self.prefetch([chunk_id])
-        return read[chunk_id] if chunk_id in read else self[chunk_id]
+        self.prefetch([chunk_id])
+        with self.lock:
+            text = self.cache.get(chunk_id)
+        if text is None:
+            raise KeyError(chunk_id)
+        return text
 
     def __contains__(self, chunk_id: object) -> bool:
         return chunk_id in self.known

@@ -11,9 +11,9 @@ Prints, per size: the write rate into Chroma and BM25 against the models' raw em
 share of the raw rate a build of that size keeps); recall@10 of Chroma's HNSW search against
 exact search, on the gold questions (with the HNSW parameters of assistant/store.py, fixed when a
 collection is made: changing ef_search on a served collection did not change its results in
-Chroma 1.5); then, from a separate
-answering process opened on that build the way the app opens it: time to open, retrieval and
-end-to-end answer p50/p95, and resident memory. Asserts nothing.
+Chroma 1.5); then, from a separate answering process opened on that build the way the app opens
+it: time to open, retrieval and end-to-end answer p50/p95, and its peak resident memory.
+Asserts nothing.
 
 Run (the real index must be built): .venv/bin/python benchmarks/bench_scale.py
   [--sizes 100000 1000000] [--work DIR] [--keep]
@@ -117,10 +117,11 @@ def renamed(meta: dict[str, Any], copy: int) -> dict[str, Any]:
         value = str(out.get(key) or "")
         if not value:
             continue
-        value = _CAP.sub(lambda m: f"Cap. {m.group(1)}{copy:04d}", value)
-        out[key] = _DOC.sub(lambda m: f"doc:{m.group(1)}-syn{copy}", value)
-        if key in ("doc_id", "twin") and not value.startswith("doc:"):
+        if key in ("doc_id", "twin"):
             out[key] = f"{value}-syn{copy}"
+        else:
+            value = _CAP.sub(lambda m: f"Cap. {m.group(1)}{copy:04d}", value)
+            out[key] = _DOC.sub(lambda m: f"doc:{m.group(1)}-syn{copy}", value)
     return out
 
 

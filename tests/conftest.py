@@ -72,10 +72,9 @@ def _small_training_set(few_intents: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("HKLAW_INTENTS", str(few_intents))
 
 
-@pytest.fixture
-def small_corpus(tmp_path: Path) -> Path:
-    """Two real documents: enough to see what a build adds, keeps and removes."""
-    corpus = tmp_path / "corpus"
+def write_small_corpus(corpus: Path) -> Path:
+    """Two real documents (Cap. 210 and one explainer): enough to see what a build adds, keeps
+    and removes."""
     (corpus / "statutes").mkdir(parents=True)
     (corpus / "explainers").mkdir()
     shutil.copy(CORPUS / "statutes" / "cap_210_en.excerpt.xml", corpus / "statutes")
@@ -83,6 +82,11 @@ def small_corpus(tmp_path: Path) -> Path:
         CORPUS / "explainers" / "sextortion-blackmail-and-threats.md", corpus / "explainers"
     )
     return corpus
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    return write_small_corpus(tmp_path / "corpus")
 
 
 def free_port() -> int:
@@ -121,6 +125,11 @@ class ChromaServer:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     pytest.fail("the Chroma server did not start")
                 time.sleep(0.3)
+
+    def use(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Make this server the one the index lives in, for the test."""
+        monkeypatch.setenv("CHROMA_HOST", self.host)
+        monkeypatch.setenv("CHROMA_PORT", str(self.port))
 
     def stop(self) -> None:
         if self.process is not None:

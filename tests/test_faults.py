@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import write_small_corpus
 
 from assistant import config, store
 from assistant.answer.pipeline import answer
@@ -36,13 +37,7 @@ CLINIC_QUESTION = "Is there a deepfake support clinic for students in Kwun Tong?
 def base(tmp_path_factory: pytest.TempPathFactory, few_intents: Path) -> tuple[Path, Path]:
     """A small real corpus (Cap. 210 and one explainer) and its index, built once."""
     root = tmp_path_factory.mktemp("faults")
-    corpus = root / "corpus"
-    (corpus / "statutes").mkdir(parents=True)
-    (corpus / "explainers").mkdir()
-    shutil.copy(CORPUS / "statutes" / "cap_210_en.excerpt.xml", corpus / "statutes")
-    shutil.copy(
-        CORPUS / "explainers" / "sextortion-blackmail-and-threats.md", corpus / "explainers"
-    )
+    corpus = write_small_corpus(root / "corpus")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HKLAW_INTENTS", str(few_intents))
         build(corpus=corpus, index_dir=root / "index")

@@ -206,8 +206,7 @@ def test_same_build_works_against_a_chroma_server(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("CHROMA_HOST", chroma_server.host)
-    monkeypatch.setenv("CHROMA_PORT", str(chroma_server.port))
+    chroma_server.use(monkeypatch)
     index_dir = tmp_path / "index"
     summary = build(corpus=small_corpus, index_dir=index_dir)
     assert summary.documents == 2

@@ -140,8 +140,7 @@ def test_a_lost_chroma_server_is_one_line_and_answering_resumes(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("CHROMA_HOST", chroma_server.host)
-    monkeypatch.setenv("CHROMA_PORT", str(chroma_server.port))
+    chroma_server.use(monkeypatch)
     monkeypatch.setenv("HKLAW_EXACT_LIMIT", "0")
     monkeypatch.setenv("HKLAW_INDEX_DIR", str(tmp_path / "index"))
     build(corpus=small_corpus)

@@ -26,7 +26,6 @@ _AFTER = (
     r"|的定義|的意思|係咩|係乜|即係咩)"
 )
 _QUOTES = re.compile(r"[「」『』“”\"'‘’《》]")
-_BRACKETED = re.compile(r"^[^(]+\(([^)]+)\)")
 _REFERS = re.compile(r"has the meaning given", re.IGNORECASE)
 USED_TERMS = 2
 
@@ -38,30 +37,22 @@ def asked_term(question: str, found: Catalog) -> Term | None:
     text = _QUOTES.sub("", traditional(question))
     lowered = text.lower()
     asked = []
-    for terms in found.terms.values():
-        for term in terms:
-            for name in _names(term, found):
-                if name.lower() not in lowered:
-                    continue
-                word = re.escape(name) + (r"s?\b" if name.isascii() else "")
-                pattern = rf"{_BEFORE}{word}|{word}{_AFTER}"
-                if re.search(pattern, text, re.IGNORECASE):
-                    asked.append((len(name), not _REFERS.search(found.texts[term.chunk_id]), term))
+    for name, term in found.term_names:
+        if name.lower() not in lowered:
+            continue
+        word = re.escape(name) + (r"s?\b" if name.isascii() else "")
+        pattern = rf"{_BEFORE}{word}|{word}{_AFTER}"
+        if re.search(pattern, text, re.IGNORECASE):
+            asked.append((len(name), not _REFERS.search(found.texts[term.chunk_id]), term))
     if not asked:
         return None
     return max(asked, key=lambda item: item[:2])[2]
 
 
-def _names(term: Term, found: Catalog) -> list[str]:
-    """The term, and the Chinese term its English definition gives in brackets."""
-    bracketed = _BRACKETED.match(found.texts[term.chunk_id])
-    return [term.term, *([bracketed.group(1)] if bracketed else [])]
-
-
 def explained(term: Term, found: Catalog, language: Language) -> list[tuple[str, str]]:
     """(chunk id, sentence) of the explainer sentences, in the answer's language, that cite the
     definition's section and use the term: the definition in plain words."""
-    names = [name.lower() for name in _names(term, found)]
+    names = [name.lower() for name, named in found.term_names if named is term]
     found_sentences = []
     for cid, meta in found.metadata.items():
         written = str(meta.get("language", ""))

@@ -7,11 +7,12 @@ only, so these tables are built once per opened index.
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
-from assistant.store import ChromaTexts, Index, bm25_tokenize
+from assistant.store import Index, bm25_tokenize, read_ahead
 
 # The words that open an interpretation provision say how far its definitions reach.
 _SCOPE = re.compile(
@@ -27,6 +28,7 @@ _LEVELS = {
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _MENTION = re.compile(r"\bsections?\s+((?:\d+[A-Z]*(?:\(\w+\))*(?:,\s*|\s+(?:or|and|to)\s+)?)+)")
 _NUMBER = re.compile(r"(?<![(\w])(\d+[A-Z]*)")
+_BRACKETED = re.compile(r"^[^(]+\(([^)]+)\)")
 _PRISON = re.compile(r"imprisonment for (?P<n>\d+)\s*(?P<unit>year|month)", re.IGNORECASE)
 
 
@@ -68,14 +70,27 @@ def is_within(cite: str, outer: str) -> bool:
 
 @dataclass
 class Catalog:
-    texts: dict[str, str]
-    metadata: dict[str, dict[str, Any]]
+    texts: Mapping[str, str]
+    metadata: Mapping[str, Mapping[str, Any]]
     by_section: dict[str, list[str]]
     by_doc: dict[str, list[str]]
     terms: dict[str, list[Term]]
     twins: dict[str, dict[str, str]]
     _penalties: dict[str, float] = field(default_factory=dict)
     _mentions: dict[str, set[str]] = field(default_factory=dict)
+
+    @cached_property
+    def term_names(self) -> list[tuple[str, Term]]:
+        """Every defined term under its name and under the Chinese name its English definition
+        gives in brackets ("intimate image (私密影像), in relation to..."), read once."""
+        named = []
+        for terms in self.terms.values():
+            for term in terms:
+                named.append((term.term, term))
+                bracketed = _BRACKETED.match(self.texts[term.chunk_id])
+                if bracketed:
+                    named.append((bracketed.group(1), term))
+        return named
 
     def mentioning(self, section_cite: str) -> set[str]:
         """The sections whose text refers to this one ("an offence under section 159AAC(1)"):
@@ -94,17 +109,11 @@ class Catalog:
                             self._mentions.setdefault(cited, set()).add(own)
         return self._mentions.get(section_cite, set())
 
-    def read_ahead(self, chunk_ids: list[str]) -> None:
-        """Texts about to be read one by one, fetched in one request when they live in Chroma
-        (a large build)."""
-        if isinstance(self.texts, ChromaTexts):
-            self.texts.prefetch(chunk_ids)
-
     def penalty_years(self, section_cite: str) -> float:
         """The longest prison term the section's own text states, in years; 0 when it states
         none. Read from the official text, so "most serious first" needs no list of offences."""
         if section_cite not in self._penalties:
-            self.read_ahead(self.by_section.get(section_cite, []))
+            read_ahead(self.texts, self.by_section.get(section_cite, []))
             terms = [
                 int(match["n"]) / (1 if match["unit"].lower() == "year" else 12)
                 for cid in self.by_section.get(section_cite, [])
@@ -115,7 +124,7 @@ class Catalog:
 
     def penalty_provisions(self, section_cite: str) -> list[str]:
         """The chunks of a section that state a prison term, in the order the law prints them."""
-        self.read_ahead(self.by_section.get(section_cite, []))
+        read_ahead(self.texts, self.by_section.get(section_cite, []))
         return [
             cid
             for cid in self.by_section.get(section_cite, [])
@@ -256,7 +265,7 @@ def best_match(ids: list[str], text: str, found: "Catalog") -> str | None:
     length."""
     wanted = words(text)
     lowered = text.lower()
-    found.read_ahead(ids)
+    read_ahead(found.texts, ids)
 
     def fit(cid: str) -> tuple[int, float]:
         theirs = words(found.texts[cid])

@@ -22,7 +22,7 @@ from assistant import config
 from assistant.retrieve import expand
 from assistant.retrieve.catalog import catalog
 from assistant.retrieve.user_docs import UserDocs, user_docs
-from assistant.store import MANIFEST, Index, bm25_tokenize
+from assistant.store import MANIFEST, Index, bm25_tokenize, read_ahead
 
 RRF_K = 60
 CANDIDATES = 50
@@ -110,7 +110,7 @@ def search(
         rankings.append(
             ("bm25", _bm25(query, uploaded.bm25, uploaded.ids, uploaded.metadata, wanted))
         )
-    index.prefetch(cid for _, ranking in rankings for cid, _ in ranking)
+    read_ahead(index.texts, (cid for _, ranking in rankings for cid, _ in ranking))
     hits = _fuse(rankings, _Chunks(index, uploaded))
     if expand:
         hits = _expand(hits, index, k)
@@ -194,9 +194,9 @@ def _dense(
     ones in each process, so the same question could be answered differently. A large build is
     searched by Chroma's HNSW index (its recall against exact search is measured by
     benchmarks/bench_scale.py), asking for more when a filter will drop some; a search limited
-    to rare kinds compares their vectors here instead. The uploads hold
-    the English model's normalised vectors, as the corpus does, so their similarities merge
-    into that model's ranking."""
+    to rare kinds compares their vectors here instead. The uploads hold the English model's
+    normalised vectors, as the corpus does, so their similarities merge into that model's
+    ranking."""
     vector = np.asarray(query_vector(query, space))
     view = index.space(space)
     if view.vectors is None and kinds and index.kind_share(kinds) < RARE_SHARE:
